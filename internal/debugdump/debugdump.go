@@ -1,0 +1,199 @@
+// Package debugdump saves every HTTP exchange of a sign-in to a folder, with
+// secrets masked, so that a page awsfed does not recognise can be turned into
+// a bug report and a test fixture.
+package debugdump
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Mask replaces secret values in what is saved.
+const Mask = "********"
+
+// secretFields are form fields whose values are masked whatever they hold.
+var secretFields = regexp.MustCompile(`(?i)^(pass(word|wd)?|pin|otp|totp|code|token|passcode|.*secret.*|.*password.*|SAMLResponse|SAMLRequest)$`)
+
+// sensitiveHeaders are headers whose values are masked.
+var sensitiveHeaders = []string{"Cookie", "Set-Cookie", "Authorization", "Proxy-Authorization"}
+
+// Secrets is a set of values that must never be written. It is safe for
+// concurrent use.
+type Secrets struct {
+	mu     sync.Mutex
+	values []string
+}
+
+// Add registers a secret value; empty and very short values are ignored,
+// since masking them would garble unrelated text.
+func (s *Secrets) Add(v string) {
+	if len(v) < 3 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values = append(s.values, v, url.QueryEscape(v), url.PathEscape(v))
+}
+
+// Scrub returns b with every registered secret replaced by Mask.
+func (s *Secrets) Scrub(b []byte) []byte {
+	if s == nil {
+		return b
+	}
+	s.mu.Lock()
+	vals := append([]string(nil), s.values...)
+	s.mu.Unlock()
+	// Longest first, so that an escaped form is not half-replaced.
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	for _, v := range vals {
+		b = bytes.ReplaceAll(b, []byte(v), []byte(Mask))
+	}
+	return b
+}
+
+// Transport is an http.RoundTripper that saves each request and response
+// to Dir as NN-request.txt and NN-response.txt (headers and body).
+type Transport struct {
+	Base    http.RoundTripper
+	Dir     string
+	Secrets *Secrets
+
+	mu sync.Mutex
+	n  int
+}
+
+// New returns a Transport saving into dir, which is created 0700.
+func New(dir string, base http.RoundTripper, secrets *Secrets) (*Transport, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the debug folder: %w", err)
+	}
+	return &Transport{Base: base, Dir: dir, Secrets: secrets}, nil
+}
+
+// RoundTrip sends req through Base and saves both sides.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.mu.Lock()
+	t.n++
+	n := t.n
+	t.mu.Unlock()
+
+	var reqBody []byte
+	if req.Body != nil && req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			reqBody, _ = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "%s %s\n", req.Method, req.URL.String())
+	writeHeaders(&buf, req.Header)
+	buf.WriteString("\n")
+	buf.Write(maskForm(reqBody, req.Header.Get("Content-Type")))
+	t.save(fmt.Sprintf("%02d-request.txt", n), buf.Bytes())
+
+	resp, err := t.Base.RoundTrip(req)
+	if err != nil {
+		t.save(fmt.Sprintf("%02d-error.txt", n), []byte(err.Error()+"\n"))
+		return nil, err
+	}
+	body, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return nil, rerr
+	}
+	buf.Reset()
+	fmt.Fprintf(&buf, "%s %s\n", resp.Proto, resp.Status)
+	writeHeaders(&buf, resp.Header)
+	buf.WriteString("\n")
+	buf.Write(maskHTMLValues(body))
+	t.save(fmt.Sprintf("%02d-response.txt", n), buf.Bytes())
+	return resp, nil
+}
+
+func (t *Transport) save(name string, b []byte) {
+	// A failure to save must not break the sign-in; the folder was
+	// checked when the Transport was made.
+	_ = os.WriteFile(filepath.Join(t.Dir, name), t.Secrets.Scrub(b), 0o600)
+}
+
+func writeHeaders(w io.Writer, h http.Header) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			for _, s := range sensitiveHeaders {
+				if strings.EqualFold(k, s) {
+					v = maskCookie(v)
+				}
+			}
+			fmt.Fprintf(w, "%s: %s\n", k, v)
+		}
+	}
+}
+
+// maskCookie keeps cookie names and attributes but masks values.
+func maskCookie(v string) string {
+	parts := strings.Split(v, ";")
+	for i, p := range parts {
+		name, _, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		lower := strings.ToLower(strings.TrimSpace(name))
+		switch lower {
+		case "path", "domain", "expires", "max-age", "samesite":
+			continue
+		}
+		parts[i] = name + "=" + Mask
+	}
+	return strings.Join(parts, ";")
+}
+
+func maskForm(body []byte, contentType string) []byte {
+	if !strings.HasPrefix(contentType, "application/x-www-form-urlencoded") {
+		return body
+	}
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return []byte("(form body not shown: it does not parse)")
+	}
+	var out []string
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range vals[k] {
+			if secretFields.MatchString(k) && v != "" {
+				v = Mask
+			}
+			out = append(out, k+"="+v)
+		}
+	}
+	return []byte(strings.Join(out, "\n") + "\n")
+}
+
+// inputValue finds value attributes of inputs named like secrets.
+var inputValue = regexp.MustCompile(`(?is)(<input[^>]*name=["']?(SAMLResponse|SAMLRequest)["']?[^>]*value=["'])([^"']*)`)
+var inputValueFirst = regexp.MustCompile(`(?is)(<input[^>]*value=["'])([^"']*)(["'][^>]*name=["']?(SAMLResponse|SAMLRequest)["']?)`)
+
+// maskHTMLValues masks SAML messages in pages: an assertion is a bearer
+// credential for its few minutes of validity.
+func maskHTMLValues(b []byte) []byte {
+	b = inputValue.ReplaceAll(b, []byte("${1}"+Mask))
+	return inputValueFirst.ReplaceAll(b, []byte("${1}"+Mask+"${3}"))
+}
