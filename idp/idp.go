@@ -44,8 +44,8 @@ type Role struct {
 
 // Assertion is a SAMLResponse as the IdP issued it, with the parts AWS reads.
 type Assertion struct {
-	// Raw is the base64 SAMLResponse exactly as the IdP sent it; it is what
-	// STS receives.
+	// Raw is the SAMLResponse in standard padded base64, the XML bytes
+	// exactly as the IdP signed them; it is what STS receives.
 	Raw string
 	// Roles holds the role/principal pairs of the Role attribute, in the
 	// IdP's order, without duplicates.
