@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestStreams_CanPrompt(t *testing.T) {
+	yes := func() bool { return true }
+	no := func() bool { return false }
+	tests := []struct {
+		name         string
+		ttyAvailable func() bool
+		inTTY        bool
+		neverPrompt  bool
+		want         bool
+	}{
+		{name: "terminal", ttyAvailable: yes, want: true},
+		{name: "terminal, stdin redirected as under credential_process", ttyAvailable: yes, inTTY: false, want: true},
+		{name: "terminal but --no-prompt", ttyAvailable: yes, inTTY: true, neverPrompt: true, want: false},
+		{name: "no terminal", ttyAvailable: no, inTTY: true, want: false},
+		{name: "no check", ttyAvailable: nil, inTTY: true, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, _, _ := Test()
+			s.TTYAvailable = tt.ttyAvailable
+			s.InTTY = tt.inTTY
+			s.NeverPrompt = tt.neverPrompt
+			if got := s.CanPrompt(); got != tt.want {
+				t.Errorf("CanPrompt() = %v; want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTest(t *testing.T) {
+	s, in, out, errOut := Test()
+	in.WriteString("typed")
+	if _, err := s.Out.Write([]byte("data")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ErrOut.Write([]byte("news")); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 5)
+	n, _ := s.In.Read(got)
+	if string(got[:n]) != "typed" {
+		t.Errorf("In read %q; want %q", got[:n], "typed")
+	}
+	if out.String() != "data" || errOut.String() != "news" {
+		t.Errorf("Out, ErrOut = %q, %q; want %q, %q", out, errOut, "data", "news")
+	}
+	if s.InTTY || s.OutTTY || s.ErrTTY || s.CanPrompt() {
+		t.Errorf("Test() streams claim a terminal: %+v", s)
+	}
+}
+
+func TestInputNeededError_Error(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *InputNeededError
+		want string
+	}{
+		{
+			name: "password",
+			err: &InputNeededError{
+				What: "a password",
+				Hint: "set AWSFED_PASSWORD, pass --password-stdin, or set awsfed_password_command in [profile sts]",
+			},
+			want: "a password is needed and awsfed cannot prompt (no terminal, or --no-prompt): set AWSFED_PASSWORD, pass --password-stdin, or set awsfed_password_command in [profile sts]",
+		},
+		{
+			name: "no hint",
+			err:  &InputNeededError{What: "a one-time code"},
+			want: "a one-time code is needed and awsfed cannot prompt (no terminal, or --no-prompt)",
+		},
+		{
+			name: "empty",
+			err:  &InputNeededError{},
+			want: "an input is needed and awsfed cannot prompt (no terminal, or --no-prompt)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// lockedWriter records writes and fails the test on a write after stopped
+// is set.
+type lockedWriter struct {
+	t       *testing.T
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	stopped bool
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		w.t.Errorf("spinner wrote %q after stop returned", p)
+	}
+	return w.buf.Write(p)
+}
+
+func TestStreams_StartSpinner(t *testing.T) {
+	t.Run("not a terminal", func(t *testing.T) {
+		s, _, _, errOut := Test()
+		stop := s.StartSpinner("Waiting for approval")
+		time.Sleep(2 * spinnerInterval)
+		stop()
+		stop()
+		if errOut.Len() != 0 {
+			t.Errorf("spinner wrote %q to a non-terminal", errOut)
+		}
+	})
+	t.Run("terminal", func(t *testing.T) {
+		s, _, _, _ := Test()
+		w := &lockedWriter{t: t}
+		s.ErrOut = w
+		s.ErrTTY = true
+		stop := s.StartSpinner("Waiting for approval")
+		time.Sleep(2 * spinnerInterval)
+		stop()
+		w.mu.Lock()
+		w.stopped = true
+		got := w.buf.String()
+		w.mu.Unlock()
+		stop()
+		time.Sleep(2 * spinnerInterval)
+		if !strings.HasPrefix(got, "\r⠋ Waiting for approval\r⠙ Waiting for approval") {
+			t.Errorf("spinner output %q; want it to start with two frames", got)
+		}
+		if !strings.HasSuffix(got, "\r\x1b[K") {
+			t.Errorf("spinner output %q; want it to end by clearing the line", got)
+		}
+	})
+}
