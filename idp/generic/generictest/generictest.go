@@ -10,12 +10,20 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/seed-2d15385e/awsfed/idp/idptest"
 )
 
 //go:embed pages/*.html
 var files embed.FS
 
 var pages = template.Must(template.ParseFS(files, "pages/*.html"))
+
+// The role the test IdP grants by default.
+const (
+	RoleARN      = idptest.RoleARN
+	PrincipalARN = idptest.PrincipalARN
+)
 
 // The test IdP's one user.
 const (
@@ -39,8 +47,8 @@ type Options struct {
 	LoginPage string
 	// FirstPage, when set, is served at the start URL instead of the flow.
 	FirstPage string
-	// SAMLResponse is the value of the SAMLResponse field (default: the
-	// base64 of pages/response.xml, one role).
+	// SAMLResponse is the value of the SAMLResponse field (default:
+	// idptest.DefaultSAMLResponse(), granting RoleARN).
 	SAMLResponse string
 }
 
@@ -60,7 +68,7 @@ type Server struct {
 func NewServer(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if opts.SAMLResponse == "" {
-		opts.SAMLResponse = DefaultSAMLResponse()
+		opts.SAMLResponse = idptest.DefaultSAMLResponse()
 	}
 	s := &Server{t: t, opts: opts}
 	s.Server = httptest.NewTLSServer(s.handler())

@@ -1,0 +1,65 @@
+package assume
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// ClientOptions says where NewClient's STS client sends its requests.
+type ClientOptions struct {
+	// Region is the STS region, e.g. from --region or the profile; the
+	// caller picks a default with DefaultRegion. Empty means us-east-1.
+	Region string
+	// Endpoint replaces the regional STS endpoint when set; the caller
+	// passes AWS_ENDPOINT_URL_STS here.
+	Endpoint string
+	// HTTPClient carries every request; nil means the SDK's own client.
+	HTTPClient *http.Client
+}
+
+// NewClient returns an STS client for AssumeRoleWithSAML built from o alone.
+// It reads no environment variable, no ~/.aws file and no credentials: the
+// client has anonymous credentials, so its requests are never signed, and a
+// broken AWS_PROFILE or config file cannot stop a login. Requests that fail
+// with a connection error or a 5xx answer are retried by the SDK's standard
+// retryer (three attempts); client errors (4xx) other than throttling are
+// not.
+func NewClient(o ClientOptions) *sts.Client {
+	region := o.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	opts := sts.Options{
+		Region:      region,
+		Credentials: aws.AnonymousCredentials{},
+		RetryMode:   aws.RetryModeStandard,
+	}
+	if o.Endpoint != "" {
+		opts.BaseEndpoint = aws.String(o.Endpoint)
+	}
+	if o.HTTPClient != nil {
+		opts.HTTPClient = o.HTTPClient
+	}
+	return sts.New(opts)
+}
+
+// DefaultRegion returns the region whose STS endpoint is always active in
+// roleARN's partition: cn-north-1 for aws-cn, us-gov-west-1 for aws-us-gov,
+// and us-east-1 for aws and anything it does not recognise.
+func DefaultRegion(roleARN string) string {
+	parts := strings.SplitN(roleARN, ":", 3)
+	if len(parts) < 2 || parts[0] != "arn" {
+		return "us-east-1"
+	}
+	switch parts[1] {
+	case "aws-cn":
+		return "cn-north-1"
+	case "aws-us-gov":
+		return "us-gov-west-1"
+	default:
+		return "us-east-1"
+	}
+}

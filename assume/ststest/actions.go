@@ -1,0 +1,250 @@
+package ststest
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// sessionNameRE is STS's rule for role session names, [\w+=,.@-]{2,64}.
+var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+// sessionCharsRE is AssumeRole's pattern for RoleSessionName.
+var sessionCharsRE = regexp.MustCompile(`^[\w+=,.@-]*$`)
+
+// validation collects parameter errors and reports them the way STS does:
+// "N validation error(s) detected: A; B".
+type validation []string
+
+func (v *validation) required(field, value string, minLen int) {
+	switch {
+	case value == "":
+		*v = append(*v, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", field))
+	case len(value) < minLen:
+		*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", value, field, minLen))
+	}
+}
+
+// duration checks DurationSeconds against 900..43200; the wording for a
+// value that is not a number is a guess.
+func (v *validation) duration(raw string) {
+	if raw == "" {
+		return
+	}
+	var n int
+	if _, err := fmt.Sscan(raw, &n); err != nil || fmt.Sprint(n) != raw {
+		*v = append(*v, fmt.Sprintf("Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must be an integer", raw))
+		return
+	}
+	switch {
+	case n < 900:
+		*v = append(*v, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", n))
+	case n > 43200:
+		*v = append(*v, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200", n))
+	}
+}
+
+func (v validation) err() *apiError {
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return &apiError{400, "ValidationError", "1 validation error detected: " + v[0]}
+	}
+	return &apiError{400, "ValidationError", fmt.Sprintf("%d validation errors detected: %s", len(v), strings.Join(v, "; "))}
+}
+
+func (s *Server) assumeRoleWithSAML(req Request) (any, *apiError) {
+	var v validation
+	v.required("roleArn", req.RoleARN, 20)
+	v.required("principalArn", req.PrincipalARN, 20)
+	if req.SAMLAssertion == "" {
+		v.required("sAMLAssertion", "", 4)
+	}
+	v.duration(req.Form.Get("DurationSeconds"))
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+
+	a, err := parseAssertion(req.SAMLAssertion)
+	if err != nil {
+		// The code is what AWS uses for assertions it cannot accept; the
+		// message for one it cannot even read is a guess.
+		return nil, &apiError{400, "InvalidIdentityToken", "Invalid SAML Response"}
+	}
+	now := s.now()
+	if !a.notOnOrAfter.IsZero() && !now.Before(a.notOnOrAfter) {
+		return nil, errExpiredAssertion
+	}
+	if !a.hasSessionName || a.sessionName == "" {
+		return nil, errNoSessionName
+	}
+	if !sessionNameRE.MatchString(a.sessionName) {
+		return nil, errBadSessionName
+	}
+	role, ok := parseRoleARN(req.RoleARN)
+	if !ok || !grants(a.roles, req.RoleARN, req.PrincipalARN) {
+		return nil, errAccessDenied
+	}
+	d := time.Hour
+	if req.DurationSeconds > 0 {
+		d = time.Duration(req.DurationSeconds) * time.Second
+	}
+	if d > s.maxSessionDuration(req.RoleARN) {
+		return nil, errMaxSessionDuration
+	}
+	exp := now.Add(d)
+	if !a.sessionNotOnOrAfter.IsZero() && a.sessionNotOnOrAfter.Before(exp) {
+		exp = a.sessionNotOnOrAfter
+	}
+	is := s.issue("AssumeRoleWithSAML", role, a.sessionName, exp, false)
+
+	resp := &samlResponseXML{}
+	r := &resp.Result
+	r.Issuer = a.issuer
+	r.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.AssumedRoleARN}
+	r.Credentials = s.credentialsXML(is)
+	r.Audience = a.recipient
+	r.SubjectType = strings.TrimPrefix(a.nameIDFormat, "urn:oasis:names:tc:SAML:2.0:nameid-format:")
+	r.Subject = a.nameID
+	// NameQualifier is BASE64(SHA1(Issuer + account ID + "/" + provider
+	// name)), per the IAM User Guide on SAML federation.
+	provider := req.PrincipalARN[strings.LastIndex(req.PrincipalARN, "/")+1:]
+	sum := sha1.Sum([]byte(a.issuer + role.account + "/" + provider))
+	r.NameQualifier = base64.StdEncoding.EncodeToString(sum[:])
+	return resp, nil
+}
+
+func (s *Server) getCallerIdentity(r requestWithBody) (any, *apiError) {
+	caller, e := s.authenticate(r)
+	if e != nil {
+		return nil, e
+	}
+	resp := &callerIdentityXML{}
+	resp.Result.Arn = caller.AssumedRoleARN
+	resp.Result.UserID = caller.AssumedRoleID
+	if role, ok := parseRoleARN(caller.RoleARN); ok {
+		resp.Result.Account = role.account
+	}
+	return resp, nil
+}
+
+func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
+	var v validation
+	v.required("roleArn", req.RoleARN, 20)
+	v.required("roleSessionName", req.RoleSessionName, 2)
+	if n := req.RoleSessionName; n != "" && len(n) > 64 {
+		v = append(v, fmt.Sprintf("Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64", n))
+	}
+	if n := req.RoleSessionName; n != "" && !sessionCharsRE.MatchString(n) {
+		v = append(v, fmt.Sprintf("Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", n))
+	}
+	v.duration(req.Form.Get("DurationSeconds"))
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	if _, e := s.authenticate(r); e != nil {
+		return nil, e
+	}
+	role, ok := parseRoleARN(req.RoleARN)
+	if !ok {
+		// Wording for a malformed role ARN is a guess.
+		return nil, &apiError{400, "ValidationError", "Request ARN is invalid"}
+	}
+	d := time.Hour
+	if req.DurationSeconds > 0 {
+		d = time.Duration(req.DurationSeconds) * time.Second
+	}
+	// Every caller here holds role credentials, so this is role chaining.
+	if d > time.Hour {
+		return nil, errChainedDuration
+	}
+	if d > s.maxSessionDuration(req.RoleARN) {
+		return nil, errMaxSessionDuration
+	}
+	is := s.issue("AssumeRole", role, req.RoleSessionName, s.now().Add(d), true)
+	resp := &assumeRoleResponseXML{}
+	resp.Result.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.AssumedRoleARN}
+	resp.Result.Credentials = s.credentialsXML(is)
+	return resp, nil
+}
+
+// grants reports whether the assertion's roles include role with principal.
+func grants(roles [][2]string, role, principal string) bool {
+	for _, p := range roles {
+		if p[0] == role && p[1] == principal {
+			return true
+		}
+	}
+	return false
+}
+
+type roleARN struct {
+	arn, partition, account, name string
+}
+
+// parseRoleARN reads arn:<partition>:iam::<account>:role/<path/>name.
+func parseRoleARN(s string) (roleARN, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" ||
+		len(parts[4]) != 12 || !strings.HasPrefix(parts[5], "role/") {
+		return roleARN{}, false
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	if name == "" {
+		return roleARN{}, false
+	}
+	return roleARN{arn: s, partition: parts[1], account: parts[4], name: name}, true
+}
+
+// issue makes and records credentials for a session of role.
+func (s *Server) issue(action string, role roleARN, session string, exp time.Time, chained bool) Issued {
+	if s.cfg.fractional {
+		exp = exp.Truncate(time.Microsecond)
+	} else {
+		exp = exp.Truncate(time.Second)
+	}
+	roleID := roleIDFor(role.arn)
+	is := Issued{
+		Action:          action,
+		AccessKeyID:     "ASIA" + rand.Text()[:16],
+		SecretAccessKey: randomBase64(30),
+		SessionToken:    "IQoJb3JpZ2luX2VjE" + randomBase64(300),
+		Expiration:      exp.UTC(),
+		RoleARN:         role.arn,
+		AssumedRoleARN:  fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", role.partition, role.account, role.name, session),
+		AssumedRoleID:   roleID + ":" + session,
+		SessionName:     session,
+		Chained:         chained,
+	}
+	s.record(is)
+	return is
+}
+
+func (s *Server) credentialsXML(is Issued) credentialsXML {
+	return credentialsXML{
+		AccessKeyID:     is.AccessKeyID,
+		SecretAccessKey: is.SecretAccessKey,
+		SessionToken:    is.SessionToken,
+		Expiration:      s.formatExpiration(is.Expiration),
+	}
+}
+
+// roleIDFor returns a stable role id, "AROA" and 17 characters, as IAM gives
+// each role.
+func roleIDFor(arn string) string {
+	sum := sha256.Sum256([]byte(arn))
+	return "AROA" + base32.StdEncoding.EncodeToString(sum[:])[:17]
+}
+
+func randomBase64(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
