@@ -167,3 +167,30 @@ with_lock() {
   exec 9>"$1"
   flock -w 120 9 || die "timed out waiting for the lock $1"
 }
+
+# peer_main LABEL ARGS...: the start|stop|env commands of an IdP script. The script defines
+# cmd_start, running (prints the live PID) and answering, and sets DIR, ENVFILE and PIDFILE.
+peer_main() {
+  local label=$1 pid
+  shift
+  [ $# -eq 1 ] || usage
+  case $1 in
+    start) cmd_start ;;
+    stop)
+      with_lock "$DIR.lock"
+      if pid=$(running); then
+        note "stopping pid $pid"
+        stop_pid "$pid"
+      fi
+      rm -f "${ENVFILE:?}" "${PIDFILE:?}"
+      ;;
+    env)
+      if running >/dev/null && answering; then
+        cat "$ENVFILE"
+      else
+        die "$label is not running (start it with: $0 start)"
+      fi
+      ;;
+    *) usage ;;
+  esac
+}

@@ -387,28 +387,4 @@ cmd_start() {
   die "SimpleSAMLphp did not come up; see $DIR/server.log and $DIR/log/"
 }
 
-cmd_stop() {
-  local pid
-  with_lock "$DIR.lock"
-  if pid=$(running); then
-    note "stopping pid $pid"
-    stop_pid "$pid"
-  fi
-  rm -f "$ENVFILE" "$PIDFILE"
-}
-
-cmd_env() {
-  if running >/dev/null && answering; then
-    cat "$ENVFILE"
-  else
-    die "SimpleSAMLphp is not running (start it with: $0 start)"
-  fi
-}
-
-[ $# -eq 1 ] || usage
-case $1 in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  env) cmd_env ;;
-  *) usage ;;
-esac
+peer_main "SimpleSAMLphp" "$@"
