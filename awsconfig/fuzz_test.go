@@ -1,0 +1,62 @@
+package awsconfig
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// FuzzScanAgreesWithLoader checks the premise Update rests on: every file
+// the line scanner accepts, gopkg.in/ini.v1 reads with the same sections
+// and keys and the same values.
+func FuzzScanAgreesWithLoader(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.ini"))
+	for _, s := range seeds {
+		f.Add(readFile(f, s))
+	}
+	for _, s := range []string{
+		"[a]\nx = 1\n", "[a]\ns3 =\n  x = 1\n\n  y = 2\nz = 3\n", "[ a ]\r\nx=\"q\"\r\n", "[a]\n  x = 1\n  y = 2\n",
+		"[a]\nx = `v`\n", "[a]\nx = \"\"\"v\"\"\"\n", "[a] # c\nx: 1 ; c\n", "[a]\n\tx\t=\t\\\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := scan(string(data)); err != nil {
+			return
+		}
+		if _, err := parse("fuzz", data); err != nil {
+			t.Errorf("scan accepts %q, the loader says: %v", data, err)
+		}
+	})
+}
+
+// FuzzEdit checks that every edit of a file the scanner accepts reads back
+// as asked: verify never finds the editor wrong.
+func FuzzEdit(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.ini"))
+	for _, s := range seeds {
+		f.Add(readFile(f, s), "profile sts", "region", "v", "s3")
+		f.Add(readFile(f, s), "default", "s3", "flat", "region")
+	}
+	f.Add([]byte("[a]\n  x = 1\n  y =\n    z = 2\n"), "a", "w", "3", "y")
+	f.Fuzz(func(t *testing.T, data []byte, section, key, value, unset string) {
+		d, err := scan(string(data))
+		if err != nil {
+			return
+		}
+		ch := Change{Section: section, Set: []KV{{key, value}}, Unset: []string{unset}}
+		if ch.validate() != nil {
+			ch.Unset = nil
+			if ch.validate() != nil {
+				return
+			}
+		}
+		changes := []Change{ch, {Section: "other", Set: []KV{{"k", "v"}}}}
+		out, err := edit(d, changes)
+		if err != nil {
+			t.Fatalf("edit %q: %v", data, err)
+		}
+		if err := verify("fuzz", d, out, changes); err != nil {
+			t.Errorf("edit of %q with %+v gave %q: %v", data, changes, out, err)
+		}
+	})
+}

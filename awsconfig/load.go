@@ -1,0 +1,223 @@
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"unicode"
+
+	"gopkg.in/ini.v1"
+)
+
+// ParseError reports a file that cannot be read as the AWS CLI reads it.
+// Update never rewrites such a file: it is left exactly as it was.
+type ParseError struct {
+	// Path is the file.
+	Path string
+	// Err says what is wrong and, where known, on which line. It never
+	// quotes the file's content, which may hold secrets.
+	Err error
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s does not parse: %v; fix it by hand", e.Path, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// File is the parsed content of a config or credentials file: sections in
+// file order, each a map from lowercased key to value. A File is not changed
+// by Update; load the file again to see a write.
+type File struct {
+	names    []string
+	sections map[string]map[string]string
+}
+
+// loadOptions read a file as botocore's configparser does, as far as
+// gopkg.in/ini.v1 allows: full-line comments start with # or ; (after any
+// indentation), a # or ; inside a value is part of the value (botocore sets
+// no inline comment prefixes), quotes are kept, a trailing backslash is
+// kept, key names are case-insensitive and section names are not, and an
+// indented block under a key with an empty value is that key's nested value.
+func loadOptions() ini.LoadOptions {
+	return ini.LoadOptions{
+		InsensitiveKeys:         true,
+		IgnoreContinuation:      true,
+		IgnoreInlineComment:     true,
+		PreserveSurroundedQuote: true,
+		AllowNestedValues:       true,
+		KeyValueDelimiters:      "=:",
+	}
+}
+
+// Load reads the config or credentials file at path. A missing file is an
+// empty File. A file that does not parse gives a *ParseError naming it.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &File{sections: map[string]map[string]string{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, data)
+}
+
+// parse reads data with both the line scanner (structure, and the AWS CLI's
+// refusals) and gopkg.in/ini.v1 (values), and checks that the two agree on
+// every section and key.
+func parse(path string, data []byte) (*File, error) {
+	d, err := scan(string(data))
+	if err != nil {
+		return nil, &ParseError{Path: path, Err: err}
+	}
+	all := make([]int, len(d.sections))
+	for i := range all {
+		all[i] = i
+	}
+	values, err := d.loaderView(all)
+	if err != nil {
+		return nil, &ParseError{Path: path, Err: err}
+	}
+	f := &File{names: make([]string, len(d.sections)), sections: make(map[string]map[string]string, len(d.sections))}
+	for i, s := range d.sections {
+		f.names[i] = s.name
+		f.sections[s.name] = values[i]
+	}
+	return f, nil
+}
+
+// loaderView reads the sections of d at the given indexes with
+// gopkg.in/ini.v1 and returns their keys and values, in the same order. It
+// checks that ini.v1 finds the same keys as the scanner, with the same
+// values (but for nested blocks, which the scanner does not read).
+func (d *doc) loaderView(idx []int) ([]map[string]string, error) {
+	src := d.text
+	if len(idx) != len(d.sections) {
+		var b strings.Builder
+		for _, i := range idx {
+			b.WriteString(d.text[d.lines[d.sections[i].header].start:d.sectionEnd(i)])
+			b.WriteByte('\n')
+		}
+		src = b.String()
+	}
+	raw, err := ini.LoadSources(loadOptions(), strings.NewReader(src))
+	if err != nil {
+		// gopkg.in/ini.v1's messages quote lines, which may be secrets.
+		return nil, errors.New("unsupported syntax (an unclosed quote?)")
+	}
+	out := make([]map[string]string, len(idx))
+	for n, i := range idx {
+		s := d.sections[i]
+		sec, err := raw.GetSection(d.headerName(s.header))
+		if err != nil {
+			return nil, &lineError{s.header + 1, "unsupported section header"}
+		}
+		keys := sec.Keys()
+		m := make(map[string]string, len(keys))
+		for _, k := range keys {
+			m[k.Name()] = keyValue(k)
+		}
+		count := 0
+		for j := s.header + 1; j < s.end; j++ {
+			ln := d.lines[j]
+			if ln.kind != lineKey {
+				continue
+			}
+			count++
+			if v, ok := m[ln.name]; !ok || d.value(j) != "" && v != d.value(j) {
+				return nil, &lineError{j + 1, "unsupported syntax"}
+			}
+		}
+		if count != len(m) {
+			return nil, &lineError{s.header + 1, "unsupported syntax in this section"}
+		}
+		out[n] = m
+	}
+	return out, nil
+}
+
+// sectionEnd returns the offset where section i ends: the start of the next
+// header, or the end of the file.
+func (d *doc) sectionEnd(i int) int {
+	if e := d.sections[i].end; e < len(d.lines) {
+		return int(d.lines[e].start)
+	}
+	return len(d.text)
+}
+
+// headerName returns the raw text between a header's brackets, as
+// gopkg.in/ini.v1 names the section.
+func (d *doc) headerName(i int) string {
+	t := strings.TrimLeftFunc(d.content(i), unicode.IsSpace)
+	return t[1:strings.LastIndexByte(t, ']')]
+}
+
+// keyValue returns a key's value. A nested block (s3 =\n  max = 10) is given
+// as botocore's configparser gives it: a newline, then the block's lines
+// without their indentation, comments and blank lines left out.
+func keyValue(k *ini.Key) string {
+	nested := k.NestedValues()
+	if k.Value() != "" || len(nested) == 0 {
+		return k.Value()
+	}
+	var b strings.Builder
+	for _, v := range nested {
+		if v == "" || v[0] == '#' || v[0] == ';' {
+			continue
+		}
+		b.WriteByte('\n')
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// Section returns a copy of the named section's keys and values, and whether
+// the section exists. Names are matched after the file's header is trimmed
+// and inner runs of space made one: "[ profile  x ]" is "profile x".
+func (f *File) Section(name string) (map[string]string, bool) {
+	m, ok := f.sections[name]
+	if !ok {
+		return nil, false
+	}
+	return maps.Clone(m), true
+}
+
+// SectionNames returns the names of the file's sections in file order.
+func (f *File) SectionNames() []string {
+	return slices.Clone(f.names)
+}
+
+// ConfigSection returns the config-file section name of a profile:
+// "default" for the default profile, "profile NAME" for any other.
+func ConfigSection(profile string) string {
+	if profile == "default" {
+		return "default"
+	}
+	return "profile " + profile
+}
+
+// ProfileSection returns the section of this config file that holds the
+// named profile: for the default profile "profile default" if the file has
+// it (the AWS SDK for Go prefers it over [default]), else "default"; for any
+// other profile "profile NAME". Writers that want to change the section a
+// reader will use pass this to Update.
+func (f *File) ProfileSection(name string) string {
+	if name == "default" {
+		if _, ok := f.sections["profile default"]; ok {
+			return "profile default"
+		}
+	}
+	return ConfigSection(name)
+}
+
+// Profile returns the settings of the named profile in a config file, found
+// as ProfileSection says, and whether the profile exists. Sections such as
+// [NAME] without the "profile " prefix are not profiles in a config file.
+func (f *File) Profile(name string) (map[string]string, bool) {
+	return f.Section(f.ProfileSection(name))
+}

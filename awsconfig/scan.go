@@ -1,0 +1,310 @@
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// This file holds the line model that Update edits. It classifies every line
+// of a file the way the loader (gopkg.in/ini.v1 with the options in load.go)
+// reads it, and it rejects what the AWS CLI's configparser rejects and what
+// botocore and the AWS SDKs read differently, so that a file accepted here is
+// read alike by the loader, botocore and the Go SDK in everything that
+// matters to a writer: which lines are section headers, which are keys, and
+// which indented lines belong to which key.
+
+type lineKind uint8
+
+const (
+	lineBlank   lineKind = iota // empty or only white space
+	lineComment                 // first non-space character is # or ;
+	lineHeader                  // [section]
+	lineKey                     // key = value or key: value
+	lineNested                  // indented line after a key with an empty value (s3 =\n  max_concurrent_requests = 10)
+)
+
+// line is one line of a file. Offsets index doc.text; they are int32 to keep
+// the lines of a large file small (scan refuses files of 2 GiB or more).
+type line struct {
+	start, end int32 // the line's content, without its terminator
+	next       int32 // where the next line starts (end plus "\n" or "\r\n")
+	// nameEnd and valueStart are offsets of a key line: the end of the key
+	// name as written (before any space and the delimiter) and the start of
+	// its value (after the delimiter and any space).
+	nameEnd, valueStart int32
+	// owner is the index of the key line a nested line belongs to.
+	owner int32
+	// blockEnd is, for a key line, the index of its nested block's last
+	// line (the key line itself if it has none).
+	blockEnd int32
+	kind     lineKind
+	// name is the canonical section name of a header, or the lowercased
+	// name of a key.
+	name string
+}
+
+// section is one [section] of a file: its header line and the lines up to
+// the next header.
+type section struct {
+	name        string // canonical name
+	header, end int    // line indexes: header, and one past the section's last line
+}
+
+// doc is a scanned file.
+type doc struct {
+	text     string
+	lines    []line
+	sections []section
+}
+
+// lineError is a syntax error on one line. Its text never quotes the line:
+// credentials files hold secrets.
+type lineError struct {
+	line int // 1-based
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// canonicalSection turns the text between a header's brackets into the
+// section's name: surrounding space removed and inner runs of space turned
+// into one, which is how the AWS SDK for Go names "[ profile  x ]". (botocore
+// keeps the spaces, and so ignores "[ profile x ]" as a profile.)
+func canonicalSection(raw string) string {
+	if raw != "" && !isSpaceByte(raw[0]) && !isSpaceByte(raw[len(raw)-1]) &&
+		!strings.Contains(raw, "  ") && !strings.ContainsAny(raw, "\t\v\f\r\n") && isASCII(raw) {
+		return raw // the usual case, without allocating
+	}
+	return strings.Join(strings.Fields(raw), " ")
+}
+
+// trimLeftSpace is strings.TrimLeftFunc(s, unicode.IsSpace), faster for
+// ASCII.
+func trimLeftSpace(s string) string {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !isSpaceByte(c) {
+				return s[i:]
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) {
+			return s[i:]
+		}
+		i += size
+	}
+	return ""
+}
+
+// trimRightSpace is strings.TrimRightFunc(s, unicode.IsSpace), faster for
+// ASCII.
+func trimRightSpace(s string) string {
+	for len(s) > 0 {
+		if c := s[len(s)-1]; c < utf8.RuneSelf {
+			if !isSpaceByte(c) {
+				return s
+			}
+			s = s[:len(s)-1]
+			continue
+		}
+		r, size := utf8.DecodeLastRuneInString(s)
+		if !unicode.IsSpace(r) {
+			return s
+		}
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// indexDelimiter returns the index of the first = or : in s, or -1.
+func indexDelimiter(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' || s[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || '\t' <= c && c <= '\r'
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// scan splits data into lines and classifies them. It follows
+// gopkg.in/ini.v1's reading with AllowNestedValues (an indented line after a
+// key whose value is empty belongs to that key; any other line stands on its
+// own) and refuses, like the AWS CLI, duplicate sections, duplicate keys in
+// a section, keys before the first section and lines that are neither
+// headers nor key = value.
+func scan(text string) (*doc, error) {
+	if len(text) >= math.MaxInt32 {
+		return nil, errors.New("the file is too large")
+	}
+	d := &doc{text: text, lines: make([]line, 0, strings.Count(text, "\n")+1)}
+	if strings.HasPrefix(text, "\ufeff") {
+		return nil, &lineError{1, "the file starts with a byte-order mark, which the AWS CLI cannot read"}
+	}
+	if !utf8.ValidString(text) {
+		n := 1 + strings.Count(text[:firstInvalidUTF8(text)], "\n")
+		return nil, &lineError{n, "not valid UTF-8, which the AWS CLI cannot read"}
+	}
+
+	sectionAt := map[string]int{} // canonical name -> 1-based header line
+	lastKey := -1                 // index of the current section's last key line
+	lastEmpty := false            // whether that key's value is empty
+	keyIndent := -1               // that key's indentation, in characters
+	cur := -1                     // current section
+
+	for start := 0; start < len(text); {
+		end, next := len(text), len(text)
+		if i := strings.IndexByte(text[start:], '\n'); i >= 0 {
+			end, next = start+i, start+i+1
+			if end > start && text[end-1] == '\r' {
+				end--
+			}
+		}
+		ln := line{start: int32(start), end: int32(end), next: int32(next), owner: -1}
+		n := len(d.lines) + 1
+		c := text[start:end]
+
+		t := trimLeftSpace(c)
+		indent := utf8.RuneCountInString(c[:len(c)-len(t)])
+		switch {
+		case lastEmpty && c != "" && (c[0] == ' ' || c[0] == '\t'):
+			// configparser makes a line part of the key's value only if
+			// it is indented deeper than the key.
+			if t != "" && t[0] != '#' && t[0] != ';' && indent <= keyIndent {
+				return nil, &lineError{n, "indented no deeper than the key above it, which has no value: the AWS SDKs read this line as part of that key's value, the AWS CLI as a line of its own; indent it deeper, or not at all"}
+			}
+			ln.kind, ln.owner = lineNested, int32(lastKey)
+			d.lines[lastKey].blockEnd = int32(len(d.lines))
+		case t == "":
+			ln.kind = lineBlank
+		case t[0] == '#' || t[0] == ';':
+			ln.kind = lineComment
+		case keyIndent >= 0 && indent > keyIndent:
+			return nil, &lineError{n, "indented deeper than the key above it: the AWS CLI reads this line as part of that key's value, the AWS SDKs as a line of its own; indent it as that key is"}
+		case t[0] == '[':
+			closing := strings.LastIndexByte(t, ']')
+			if closing < 0 {
+				return nil, &lineError{n, "section header without a closing ]"}
+			}
+			name := canonicalSection(t[1:closing])
+			if name == "" {
+				return nil, &lineError{n, "section header without a name"}
+			}
+			if name == "DEFAULT" {
+				return nil, &lineError{n, "section [DEFAULT] gives its keys to every other section in the AWS CLI but not in the AWS SDKs; rename it"}
+			}
+			if first, dup := sectionAt[name]; dup {
+				return nil, &lineError{n, fmt.Sprintf("section [%s] appears again (first on line %d); the AWS CLI refuses repeated sections", name, first)}
+			}
+			sectionAt[name] = n
+			if cur >= 0 {
+				d.sections[cur].end = len(d.lines)
+			}
+			d.sections = append(d.sections, section{name: name, header: len(d.lines)})
+			cur = len(d.sections) - 1
+			lastKey, lastEmpty, keyIndent = -1, false, -1
+			ln.kind, ln.name = lineHeader, name
+		case cur < 0:
+			return nil, &lineError{n, "key outside any [section]"}
+		default:
+			delim := indexDelimiter(t)
+			switch {
+			case delim < 0:
+				return nil, &lineError{n, "neither a [section] header nor a key = value line"}
+			case delim == 0 || strings.TrimSpace(t[:delim]) == "":
+				return nil, &lineError{n, "key name missing before the = sign"}
+			case t[0] == '"' || t[0] == '`':
+				return nil, &lineError{n, "quoted key names are not supported"}
+			}
+			offset := len(c) - len(t) // indentation
+			rawName := trimRightSpace(t[:delim])
+			rest := t[delim+1:]
+			value := strings.TrimSpace(rest)
+			name := strings.ToLower(rawName)
+			if name == "-" {
+				return nil, &lineError{n, "a key named - is not supported"}
+			}
+			if strings.HasPrefix(value, `"""`) || strings.HasPrefix(value, "`") {
+				return nil, &lineError{n, "values starting with \"\"\" or ` are not supported"}
+			}
+			for i := d.sections[cur].header + 1; i < len(d.lines); i++ {
+				if d.lines[i].kind == lineKey && d.lines[i].name == name {
+					return nil, &lineError{n, fmt.Sprintf("key %s appears again in [%s] (first on line %d); the AWS CLI refuses repeated keys", name, d.sections[cur].name, i+1)}
+				}
+			}
+			ln.kind, ln.name, ln.blockEnd = lineKey, name, int32(len(d.lines))
+			ln.nameEnd = int32(start + offset + len(rawName))
+			ln.valueStart = int32(start + offset + delim + 1 + (len(rest) - len(trimLeftSpace(rest))))
+			lastKey, lastEmpty, keyIndent = len(d.lines), value == "", indent
+		}
+		d.lines = append(d.lines, ln)
+		start = next
+	}
+	if cur >= 0 {
+		d.sections[cur].end = len(d.lines)
+	}
+	return d, nil
+}
+
+func firstInvalidUTF8(s string) int {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(s)
+}
+
+// find returns the index of the section with the given canonical name, or -1.
+func (d *doc) find(name string) int {
+	for i, s := range d.sections {
+		if s.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// value returns the trimmed value of key line i.
+func (d *doc) value(i int) string {
+	return trimRightSpace(d.text[d.lines[i].valueStart:d.lines[i].end])
+}
+
+// content returns a line's text without its terminator.
+func (d *doc) content(i int) string {
+	return d.text[d.lines[i].start:d.lines[i].end]
+}
+
+// body returns section i's text from its header to its last line that is
+// not blank, without that line's terminator.
+func (d *doc) body(i int) string {
+	s := d.sections[i]
+	last := s.header
+	for j := s.end - 1; j > s.header; j-- {
+		if d.lines[j].kind != lineBlank {
+			last = j
+			break
+		}
+	}
+	return d.text[d.lines[s.header].start:d.lines[last].end]
+}

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package awsconfig
+
+import (
+	"io/fs"
+	"os"
+)
+
+// keepOwner does nothing where files have no Unix owner.
+func keepOwner(*os.File, fs.FileInfo) {}
+
+// syncDir does nothing where folders cannot be opened for syncing (Windows).
+func syncDir(string) error { return nil }

@@ -1,0 +1,365 @@
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// UpdateOptions tune Update.
+type UpdateOptions struct {
+	// Private marks a file that holds secrets (the credentials file): it is
+	// kept at mode 0600, and an existing file that group or others may
+	// read is tightened to 0600 with a notice.
+	Private bool
+	// LockTimeout is how long to wait for another writer's lock; zero
+	// means 30 seconds.
+	LockTimeout time.Duration
+
+	// noSync skips the fsync calls; benchmarks only.
+	noSync bool
+}
+
+const defaultLockTimeout = 30 * time.Second
+
+// Update applies changes, in order, to the config or credentials file at
+// path and returns notices for the person (such as a mode it tightened).
+//
+// Every byte that the changes do not touch is kept: other sections, keys,
+// comments, blank lines, spacing, CRLF line ends, a missing final newline. A
+// replaced key keeps its place and the spacing before its value; added keys
+// follow the section's last key; an added section goes at the end of the
+// file after one blank line.
+//
+// The write is safe against crashes and other writers: Update holds an
+// exclusive lock on path's final target plus ".lock" (following symlinks,
+// which stay symlinks) from reading to renaming, writes a temporary file in
+// the same folder, syncs it, renames it over the target and syncs the
+// folder. It creates a missing file with mode 0600 and a missing folder with
+// mode 0700, keeps the mode and owner of an existing file (see
+// UpdateOptions.Private), and writes nothing when nothing changes.
+//
+// Before renaming, Update reads the result back and checks that the changed
+// keys read exactly as given and that nothing else reads differently. A
+// value that could not be read back as given (see Change) is refused before
+// anything is written. A file that does not parse is left as it is and
+// reported with a *ParseError.
+func Update(path string, changes []Change, opts UpdateOptions) (notices []string, err error) {
+	for _, ch := range changes {
+		if err := ch.validate(); err != nil {
+			return nil, fmt.Errorf("update %s: %w", path, err)
+		}
+	}
+	target, err := resolve(path)
+	if err != nil {
+		return nil, fmt.Errorf("update %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return nil, fmt.Errorf("update %s: %w", path, err)
+	}
+	unlock, err := lock(target+".lock", opts.LockTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("update %s: %w", path, err)
+	}
+	defer func() {
+		if uerr := unlock(); uerr != nil && err == nil {
+			err = fmt.Errorf("update %s: unlock: %w", path, uerr)
+		}
+	}()
+
+	old, info, err := readWritable(target)
+	if err != nil {
+		return nil, fmt.Errorf("update %s: %w", path, err)
+	}
+	// The scanner refuses what the AWS CLI refuses and reads keys as
+	// gopkg.in/ini.v1 does; verify reads the sections that change with
+	// ini.v1 too.
+	od, err := scan(string(old))
+	if err != nil {
+		return nil, &ParseError{Path: target, Err: err}
+	}
+	data, err := edit(od, changes)
+	if err != nil {
+		return nil, fmt.Errorf("update %s: %w; the file was left unchanged", path, err)
+	}
+	if err := verify(target, od, data, changes); err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("update %s: %w; the file was left unchanged", path, err)
+	}
+
+	perm := fs.FileMode(0o600)
+	if info != nil {
+		perm = info.Mode().Perm()
+		if opts.Private && perm&0o077 != 0 {
+			notices = append(notices, fmt.Sprintf("tightened the mode of %s from %04o to 0600: it holds credentials", target, perm))
+			perm = 0o600
+		}
+	}
+	if info != nil && od.text == data {
+		if perm != info.Mode().Perm() {
+			if err := os.Chmod(target, perm); err != nil {
+				return nil, fmt.Errorf("update %s: %w", path, err)
+			}
+		}
+		return notices, nil
+	}
+	if err := writeReplace(target, data, perm, info, !opts.noSync); err != nil {
+		return nil, fmt.Errorf("update %s: %w", path, err)
+	}
+	return notices, nil
+}
+
+// edit applies changes to the scanned file od, one at a time.
+func edit(od *doc, changes []Change) (string, error) {
+	old := od.text
+	nl := newline(old)
+	d := od
+	finalNewline := old == "" || old[len(old)-1] == '\n'
+	data := old
+	if !finalNewline {
+		d = nil // rescan with a final newline
+		data = old + nl
+	}
+	for _, ch := range changes {
+		if d == nil {
+			var err error
+			if d, err = scan(data); err != nil {
+				return "", fmt.Errorf("internal error: edited content does not parse (%w)", err)
+			}
+		}
+		data = apply(d, ch, nl)
+		d = nil
+	}
+	if !finalNewline {
+		data = strings.TrimSuffix(data, nl)
+	}
+	return data, nil
+}
+
+// verify reads data back and checks that it holds exactly what od holds with
+// changes applied: the same sections in the same order; the sections that
+// changes do not name byte for byte the same (but for blank lines at their
+// end); and in the others, read with gopkg.in/ini.v1, the changed keys as
+// given and every other key as it was. Sections are read independently
+// (every parser resets at a header), so this is the same as reading the
+// whole file again.
+func verify(path string, od *doc, data string, changes []Change) error {
+	nd, err := scan(data)
+	if err != nil {
+		return fmt.Errorf("internal error: the edited content does not parse (%w)", err)
+	}
+	named := map[string]bool{}
+	var wantNames []string
+	for _, s := range od.sections {
+		wantNames = append(wantNames, s.name)
+	}
+	for _, ch := range changes {
+		if !named[ch.Section] && od.find(ch.Section) < 0 && len(ch.Set) > 0 {
+			wantNames = append(wantNames, ch.Section)
+		}
+		named[ch.Section] = named[ch.Section] || od.find(ch.Section) >= 0 || len(ch.Set) > 0
+	}
+	if len(nd.sections) != len(wantNames) {
+		return fmt.Errorf("internal error: the edited content has %d sections, want %d", len(nd.sections), len(wantNames))
+	}
+	var oldIdx, newIdx []int
+	for i, s := range nd.sections {
+		if s.name != wantNames[i] {
+			return fmt.Errorf("internal error: the edited content has section [%s] where [%s] was", s.name, wantNames[i])
+		}
+		if named[s.name] {
+			newIdx = append(newIdx, i)
+			if i < len(od.sections) {
+				oldIdx = append(oldIdx, i)
+			}
+			continue
+		}
+		if od.body(i) != nd.body(i) {
+			return fmt.Errorf("internal error: the edited content changed section [%s]", s.name)
+		}
+	}
+
+	oldValues, err := od.loaderView(oldIdx)
+	if err != nil {
+		return &ParseError{Path: path, Err: err}
+	}
+	newValues, err := nd.loaderView(newIdx)
+	if err != nil {
+		return fmt.Errorf("internal error: the edited content does not read back (%w)", err)
+	}
+	want := map[string]map[string]string{}
+	for n, i := range oldIdx {
+		want[od.sections[i].name] = oldValues[n]
+	}
+	for _, ch := range changes {
+		m, ok := want[ch.Section]
+		if !ok {
+			if len(ch.Set) == 0 {
+				continue
+			}
+			m = map[string]string{}
+			want[ch.Section] = m
+		}
+		for _, k := range ch.Unset {
+			delete(m, k)
+		}
+		for _, kv := range ch.Set {
+			m[kv.Key] = kv.Value
+		}
+	}
+	for n, i := range newIdx {
+		name := nd.sections[i].name
+		got, w := newValues[n], want[name]
+		for k := range w {
+			if gv, ok := got[k]; !ok || gv != w[k] {
+				return fmt.Errorf("internal error: the edited content reads key %s in [%s] differently", k, name)
+			}
+		}
+		for k := range got {
+			if _, ok := w[k]; !ok {
+				return fmt.Errorf("internal error: the edited content has an extra key %s in [%s]", k, name)
+			}
+		}
+	}
+	return nil
+}
+
+// resolve follows symlinks from path to the file they finally name, which
+// need not exist yet.
+func resolve(path string) (string, error) {
+	p := path
+	for range 255 {
+		info, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			if !info.Mode().IsRegular() {
+				return "", fmt.Errorf("%s is not a regular file", p)
+			}
+			return p, nil
+		}
+		link, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(p), link)
+		}
+		p = link
+	}
+	return "", fmt.Errorf("too many levels of symbolic links from %s", path)
+}
+
+// lock takes an exclusive lock on the file at path, creating it (mode 0600)
+// if needed, waiting up to timeout for another holder. The lock file stays:
+// removing it would let two writers lock different files.
+func lock(path string, timeout time.Duration) (unlock func() error, err error) {
+	if timeout <= 0 {
+		timeout = defaultLockTimeout
+	}
+	l := flock.New(path, flock.SetPermissions(0o600))
+	deadline := time.Now().Add(timeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 10*time.Millisecond) {
+		ok, err := l.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("lock: %w", err)
+		}
+		if ok {
+			return l.Unlock, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("lock %s: still held by another process after %v", path, timeout)
+		}
+		time.Sleep(delay)
+	}
+}
+
+// readWritable reads the file at path if it exists, checking that it may be
+// written, and returns its content and FileInfo (nil if it does not exist).
+func readWritable(path string) ([]byte, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	data := make([]byte, 0, info.Size()+512)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, info, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
+
+// writeReplace writes data to a temporary file beside target with mode perm
+// (and old's owner, where it can), syncs it, renames it over target and
+// syncs the folder.
+func writeReplace(target string, data string, perm fs.FileMode, old fs.FileInfo, sync bool) (err error) {
+	dir := filepath.Dir(target)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if perm != 0o600 {
+		if err := tmp.Chmod(perm); err != nil {
+			return err
+		}
+	}
+	if old != nil {
+		keepOwner(tmp, old)
+	}
+	if _, err := tmp.WriteString(data); err != nil {
+		return err
+	}
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	if sync {
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("sync folder: %w", err)
+		}
+	}
+	return nil
+}
