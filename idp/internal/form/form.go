@@ -432,6 +432,7 @@ func oneLine(s string) string {
 func redact(u *url.URL) string {
 	c := *u
 	c.RawQuery = ""
+	c.ForceQuery = false
 	c.Fragment = ""
 	c.User = nil
 	return c.String()

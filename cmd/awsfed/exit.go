@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/seed-2d15385e/awsfed/assume"
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/ui"
+)
+
+// Exit codes: a contract (design.md §3).
+const (
+	exitOK         = 0
+	exitError      = 1
+	exitUsage      = 2
+	exitRefused    = 3
+	exitNeedsInput = 4
+	exitAWS        = 5
+	exitCancelled  = 130
+)
+
+// usageError is a mistake in the command line or the configuration.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(msg string) error { return &usageError{msg: msg} }
+
+// exitCode maps an error to the exit code design.md §3 names for it.
+func exitCode(err error) int {
+	var (
+		usage   *usageError
+		parse   *awsconfig.ParseError
+		refused *idp.RefusedError
+		input   *ui.InputNeededError
+		sts     *assume.Error
+	)
+	switch {
+	case errors.Is(err, ui.ErrCancelled), errors.Is(err, context.Canceled):
+		return exitCancelled
+	case errors.As(err, &input):
+		return exitNeedsInput
+	case errors.As(err, &refused), errors.Is(err, idp.ErrNoRoles):
+		return exitRefused
+	case errors.As(err, &sts):
+		return exitAWS
+	case errors.As(err, &usage), errors.As(err, &parse), isFlagError(err):
+		return exitUsage
+	}
+	return exitError
+}
+
+// isFlagError recognises cobra's and pflag's command-line errors, which
+// carry no type of their own.
+func isFlagError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "unknown command", "accepts ", "requires at least", "bad flag syntax"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

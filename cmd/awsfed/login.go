@@ -1,0 +1,462 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/seed-2d15385e/awsfed/assume"
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/idp/generic"
+	"github.com/seed-2d15385e/awsfed/internal/debugdump"
+	"github.com/seed-2d15385e/awsfed/internal/secretcmd"
+	"github.com/seed-2d15385e/awsfed/mfa"
+	"github.com/seed-2d15385e/awsfed/ui"
+)
+
+// loginOptions are the inputs of login and roles.
+type loginOptions struct {
+	deps  *Deps
+	flags loginFlags
+
+	prompter ui.Prompter // opened on first use
+	secrets  debugdump.Secrets
+}
+
+func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.Profile, "profile", "", `profile to write (default: AWS_PROFILE if it names an awsfed profile or a chain built on one, else "sts")`)
+	fl.StringVar(&f.IdP, "idp", "", "identity provider kind: generic (default: the profile's awsfed_idp)")
+	fl.StringVar(&f.URL, "url", "", "the IdP-initiated SSO URL")
+	fl.StringVar(&f.Username, "username", "", "IdP user name")
+	fl.BoolVar(&f.PasswordStdin, "password-stdin", false, "read the password from standard input (one line)")
+	fl.StringVar(&f.MFA, "mfa", "", "preferred second factors in order, e.g. totp,phone,sms")
+	fl.StringVar(&f.MFACode, "mfa-code", "", "a one-time code for this run (or AWSFED_MFA_CODE)")
+	fl.BoolVar(&f.NoPrompt, "no-prompt", false, "never prompt; a missing input is an error (exit 4)")
+	fl.BoolVar(&f.JSON, "json", false, "print the result as JSON on standard output")
+	fl.StringVar(&f.DebugDir, "debug-dir", "", "save every request (secrets masked) and page into this folder")
+}
+
+func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
+	opts := &loginOptions{deps: deps}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Sign in and write temporary credentials for the jump profile",
+		Args:  cobra.NoArgs,
+		Example: `  awsfed login --idp generic --url 'https://idp.example.com/sso?sp=urn:amazon:webservices' \
+      --username alice --role-arn arn:aws:iam::111111111111:role/jump --profile jump
+  awsfed login --profile jump      # later: the settings were saved in [profile jump]`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLogin(cmd.Context(), opts)
+		},
+	}
+	addIdPFlags(cmd, &opts.flags)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.flags.RoleARN, "role-arn", "", "role to assume (default: the only role, else a picker on a terminal)")
+	fl.StringVar(&opts.flags.Duration, "duration", "", "session length, e.g. 12h or 43200 (default: profile, else the IdP's SessionDuration, else 1h)")
+	fl.StringVar(&opts.flags.Region, "region", "", "region written to the profile and used for STS")
+	return cmd
+}
+
+// loginResult is what --json prints.
+type loginResult struct {
+	Profile        string    `json:"profile"`
+	RoleARN        string    `json:"role_arn"`
+	PrincipalARN   string    `json:"principal_arn"`
+	AssumedRoleARN string    `json:"assumed_role_arn"`
+	Expiration     time.Time `json:"expiration"`
+}
+
+func runLogin(ctx context.Context, o *loginOptions) error {
+	defer o.close()
+	s, a, err := o.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	role, err := o.chooseRole(ctx, a, s.RoleARN)
+	if err != nil {
+		return err
+	}
+	region := s.Region
+	if region == "" {
+		region = assume.DefaultRegion(role.RoleARN)
+	}
+	stsHTTP := &http.Client{Transport: o.deps.Transport(), Timeout: 60 * time.Second}
+	client := assume.NewClient(assume.ClientOptions{Region: region, Endpoint: stsEndpoint(o.deps.Getenv), HTTPClient: stsHTTP})
+	creds, err := assume.WithSAML(ctx, client, assume.SAMLInput{
+		Role:      role,
+		Assertion: a.Raw,
+		Duration:  assume.ChooseDuration(flagDuration(s), profileDuration(s), a.SessionDuration),
+	}, o.deps.Streams.ErrOut)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // cancelled while STS answered: write nothing
+	}
+	if err := o.save(s, role, region, creds); err != nil {
+		return err
+	}
+	return o.report(s.Profile, role, creds)
+}
+
+func flagDuration(s *settings) time.Duration {
+	if s.durationFromFlag {
+		return s.Duration
+	}
+	return 0
+}
+
+func profileDuration(s *settings) time.Duration {
+	if s.durationFromFlag {
+		return 0
+	}
+	return s.Duration
+}
+
+// stsEndpoint returns the STS endpoint the AWS CLI would use from the
+// environment, or "" for AWS's own.
+func stsEndpoint(getenv func(string) string) string {
+	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return ""
+	}
+	if v := getenv("AWS_ENDPOINT_URL_STS"); v != "" {
+		return v
+	}
+	return getenv("AWS_ENDPOINT_URL")
+}
+
+func (o *loginOptions) close() {
+	if c, ok := o.prompter.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// settings loads the config file and resolves the login settings.
+func (o *loginOptions) settings() (*settings, error) {
+	paths := awsconfig.DefaultPaths(o.deps.Home, o.deps.Getenv)
+	cfg, err := awsconfig.Load(paths.Config)
+	if err != nil {
+		return nil, err
+	}
+	return resolveSettings(&o.flags, o.deps.Getenv, paths, cfg)
+}
+
+// canPrompt reports whether a question may be asked.
+func (o *loginOptions) canPrompt() bool {
+	return !o.flags.NoPrompt && o.deps.Streams.CanPrompt()
+}
+
+// prompt returns the terminal prompter, opening it on first use.
+func (o *loginOptions) prompt() (ui.Prompter, error) {
+	if o.prompter == nil {
+		p, err := o.deps.Prompter()
+		if err != nil {
+			return nil, fmt.Errorf("open the terminal for a prompt: %w", err)
+		}
+		o.prompter = p
+	}
+	return o.prompter, nil
+}
+
+// httpClient returns the client for IdP traffic: a fresh cookie jar, and
+// the debug dump when --debug-dir is set.
+func (o *loginOptions) httpClient() (*http.Client, error) {
+	jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+	if err != nil {
+		return nil, err
+	}
+	rt := o.deps.Transport()
+	if o.flags.DebugDir != "" {
+		d, err := debugdump.New(o.flags.DebugDir, rt, &o.secrets)
+		if err != nil {
+			return nil, err
+		}
+		rt = d
+	}
+	return &http.Client{Transport: rt, Jar: jar, Timeout: 60 * time.Second}, nil
+}
+
+// signIn resolves the settings and signs into the IdP.
+func (o *loginOptions) signIn(ctx context.Context) (*settings, *idp.Assertion, error) {
+	s, err := o.settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := o.authenticate(ctx, s)
+	return s, a, err
+}
+
+// authenticate signs into the IdP and returns its assertion.
+func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Assertion, error) {
+	c, err := o.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	p, err := generic.New(s.URL, c)
+	if err != nil {
+		return nil, usagef(err.Error() + "; pass the IdP-initiated SSO URL with --url")
+	}
+	in := idp.LoginInput{
+		Username: s.Username,
+		Password: o.passwordSource(s),
+		Codes:    &maskedCodes{src: o.codeSource(s), secrets: &o.secrets},
+	}
+	a, err := p.Authenticate(ctx, in)
+	if errors.Is(err, idp.ErrNoRoles) {
+		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)
+	}
+	return a, err
+}
+
+// passwordSource returns the password from, in order: --password-stdin,
+// AWSFED_PASSWORD, awsfed_password_command, a prompt.
+func (o *loginOptions) passwordSource(s *settings) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		pw, err := o.password(ctx, s)
+		if err != nil {
+			return "", err
+		}
+		o.secrets.Add(pw)
+		return pw, nil
+	}
+}
+
+func (o *loginOptions) password(ctx context.Context, s *settings) (string, error) {
+	switch {
+	case o.flags.PasswordStdin:
+		line, err := bufio.NewReader(o.deps.Streams.In).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read the password from standard input: %w", err)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			return "", usagef("--password-stdin: standard input held no password")
+		}
+		return line, nil
+	case o.deps.Getenv("AWSFED_PASSWORD") != "":
+		return o.deps.Getenv("AWSFED_PASSWORD"), nil
+	case s.PasswordCommand != "":
+		out, err := secretcmd.Run(ctx, s.PasswordCommand, 0)
+		if err != nil {
+			return "", fmt.Errorf("%s of [%s]: %w", keyPasswordCommand, awsconfig.ConfigSection(s.Profile), err)
+		}
+		// Like pass(1), a password store may print notes after the
+		// password's own first line.
+		pw, _, _ := strings.Cut(out, "\n")
+		return strings.TrimRight(pw, "\r"), nil
+	case o.canPrompt():
+		p, err := o.prompt()
+		if err != nil {
+			return "", err
+		}
+		label := "Password"
+		if s.Username != "" {
+			label = fmt.Sprintf("Password for %s", s.Username)
+		}
+		return p.Password(ctx, label+": ")
+	}
+	return "", &ui.InputNeededError{What: "a password",
+		Hint: fmt.Sprintf("set AWSFED_PASSWORD, pass --password-stdin, or set %s in [%s]", keyPasswordCommand, awsconfig.ConfigSection(s.Profile))}
+}
+
+// codeSource builds the one-time-code source: --mfa-code or
+// AWSFED_MFA_CODE, a TOTP secret, a prompt.
+func (o *loginOptions) codeSource(s *settings) idp.CodeSource {
+	c := &mfa.Codes{
+		Fixed:  o.flags.MFACode,
+		Status: o.deps.Streams.ErrOut,
+		Now:    o.deps.Now,
+		NoPromptHint: fmt.Sprintf("pass --mfa-code, set AWSFED_MFA_CODE or AWSFED_TOTP_SECRET, or set %s in [%s]",
+			keyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile)),
+	}
+	if c.Fixed == "" {
+		c.Fixed = o.deps.Getenv("AWSFED_MFA_CODE")
+	}
+	if secret := o.deps.Getenv("AWSFED_TOTP_SECRET"); secret != "" {
+		o.secrets.Add(secret)
+		c.Secret = func(context.Context) (string, error) { return secret, nil }
+	} else if s.TOTPSecretCommand != "" {
+		c.Secret = func(ctx context.Context) (string, error) {
+			v, err := secretcmd.Run(ctx, s.TOTPSecretCommand, 0)
+			if err != nil {
+				return "", fmt.Errorf("%s of [%s]: %w", keyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile), err)
+			}
+			o.secrets.Add(v)
+			return v, nil
+		}
+	}
+	if o.canPrompt() {
+		c.Prompt = func(ctx context.Context, label string) (string, error) {
+			p, err := o.prompt()
+			if err != nil {
+				return "", err
+			}
+			return p.Password(ctx, capitalize(label)+": ")
+		}
+	}
+	return c
+}
+
+// maskedCodes registers every code handed out as a secret for the debug dump.
+type maskedCodes struct {
+	src     idp.CodeSource
+	secrets *debugdump.Secrets
+}
+
+func (m *maskedCodes) Code(ctx context.Context, label string) (string, error) {
+	c, err := m.src.Code(ctx, label)
+	if err == nil {
+		m.secrets.Add(c)
+	}
+	return c, err
+}
+
+// chooseRole picks the role to assume: the one asked for, else the only
+// one, else the person's choice at a prompt.
+func (o *loginOptions) chooseRole(ctx context.Context, a *idp.Assertion, want string) (idp.Role, error) {
+	if want != "" {
+		for _, r := range a.Roles {
+			if r.RoleARN == want {
+				return r, nil
+			}
+		}
+		return idp.Role{}, usagef(fmt.Sprintf("the IdP does not grant the role %s; it grants: %s", want, roleList(a.Roles)))
+	}
+	if len(a.Roles) == 1 {
+		return a.Roles[0], nil
+	}
+	if !o.canPrompt() {
+		return idp.Role{}, usagef(fmt.Sprintf("the IdP grants %d roles; pick one with --role-arn: %s", len(a.Roles), roleList(a.Roles)))
+	}
+	p, err := o.prompt()
+	if err != nil {
+		return idp.Role{}, err
+	}
+	labels := make([]string, len(a.Roles))
+	for i, r := range a.Roles {
+		labels[i] = r.RoleARN
+	}
+	i, err := p.Select(ctx, "Role to assume", labels)
+	if err != nil {
+		return idp.Role{}, err
+	}
+	return a.Roles[i], nil
+}
+
+func roleList(roles []idp.Role) string {
+	arns := make([]string, len(roles))
+	for i, r := range roles {
+		arns[i] = r.RoleARN
+	}
+	return strings.Join(arns, ", ")
+}
+
+// save writes the credentials, then the settings used, each file
+// atomically under its lock.
+func (o *loginOptions) save(s *settings, role idp.Role, region string, c *assume.Credentials) error {
+	notes, err := awsconfig.Update(s.Paths.Credentials, []awsconfig.Change{
+		awsconfig.CredentialsChange(s.Profile, awsconfig.Credentials{
+			AccessKeyID:     c.AccessKeyID,
+			SecretAccessKey: c.SecretAccessKey,
+			SessionToken:    c.SessionToken,
+			Expiration:      c.Expiration,
+			PrincipalARN:    c.AssumedRoleARN,
+		}),
+	}, awsconfig.UpdateOptions{Private: true})
+	o.notes(notes)
+	if err != nil {
+		return fmt.Errorf("nothing was written: %w", err)
+	}
+	want := []awsconfig.KV{
+		{Key: keyIdP, Value: s.IdP},
+		{Key: keyURL, Value: s.URL},
+		{Key: keyUsername, Value: s.Username},
+		{Key: keyRoleARN, Value: role.RoleARN},
+	}
+	if s.durationFromFlag {
+		want = append(want, awsconfig.KV{Key: keyDuration, Value: s.Duration.String()})
+	}
+	if o.flags.MFA != "" {
+		want = append(want, awsconfig.KV{Key: keyMFA, Value: o.flags.MFA})
+	}
+	if o.flags.Region != "" || !s.regionInProfile {
+		want = append(want, awsconfig.KV{Key: keyRegion, Value: region})
+	}
+	var set []awsconfig.KV
+	for _, kv := range want {
+		if kv.Value != "" && s.section[kv.Key] != kv.Value {
+			set = append(set, kv)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	notes, err = awsconfig.Update(s.Paths.Config, []awsconfig.Change{{Section: awsconfig.ConfigSection(s.Profile), Set: set}}, awsconfig.UpdateOptions{})
+	o.notes(notes)
+	if err != nil {
+		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
+	}
+	return nil
+}
+
+func (o *loginOptions) notes(notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(o.deps.Streams.ErrOut, "awsfed: note: %s\n", n)
+	}
+}
+
+// report prints the result line on stderr, and JSON on stdout with --json.
+func (o *loginOptions) report(profile string, role idp.Role, c *assume.Credentials) error {
+	now := o.deps.Now()
+	fmt.Fprintf(o.deps.Streams.ErrOut, "Assumed %s into profile %s; expires %s (in %s)\n",
+		c.AssumedRoleARN, profile, c.Expiration.Local().Format("2006-01-02 15:04 MST"), humanDuration(c.Expiration.Sub(now)))
+	if !o.flags.JSON {
+		return nil
+	}
+	enc := json.NewEncoder(o.deps.Streams.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(loginResult{
+		Profile:        profile,
+		RoleARN:        role.RoleARN,
+		PrincipalARN:   role.PrincipalARN,
+		AssumedRoleARN: c.AssumedRoleARN,
+		Expiration:     c.Expiration.UTC(),
+	})
+}
+
+// humanDuration prints d rounded to the minute as "1h0m" or "12m".
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		return "expired"
+	}
+	d = d.Round(time.Minute)
+	h := int(d / time.Hour)
+	m := int((d % time.Hour) / time.Minute)
+	if h == 0 {
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
+}
+
+// capitalize upper-cases the first letter of a prompt label.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

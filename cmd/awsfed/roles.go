@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+)
+
+func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
+	opts := &loginOptions{deps: deps}
+	cmd := &cobra.Command{
+		Use:   "roles",
+		Short: "List the roles the IdP grants, without assuming any",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRoles(cmd.Context(), opts)
+		},
+	}
+	addIdPFlags(cmd, &opts.flags)
+	return cmd
+}
+
+// roleEntry is one role as `roles --json` prints it.
+type roleEntry struct {
+	AccountID    string `json:"account_id"`
+	RoleName     string `json:"role_name"`
+	RoleARN      string `json:"role_arn"`
+	PrincipalARN string `json:"principal_arn"`
+}
+
+func runRoles(ctx context.Context, o *loginOptions) error {
+	defer o.close()
+	_, a, err := o.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	entries := make([]roleEntry, 0, len(a.Roles))
+	for _, r := range a.Roles {
+		entries = append(entries, roleEntry{AccountID: r.AccountID(), RoleName: r.Name(), RoleARN: r.RoleARN, PrincipalARN: r.PrincipalARN})
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].AccountID < entries[j].AccountID })
+	out := o.deps.Streams.Out
+	if o.flags.JSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	last := ""
+	for _, e := range entries {
+		if e.AccountID != last {
+			fmt.Fprintf(out, "Account %s\n", e.AccountID)
+			last = e.AccountID
+		}
+		fmt.Fprintf(out, "  %-24s %s\n", e.RoleName, e.RoleARN)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+)
+
+// Config keys awsfed reads from and writes to [profile NAME].
+const (
+	keyIdP               = "awsfed_idp"
+	keyURL               = "awsfed_url"
+	keyUsername          = "awsfed_username"
+	keyRoleARN           = "awsfed_role_arn"
+	keyDuration          = "awsfed_duration"
+	keyMFA               = "awsfed_mfa"
+	keyPasswordCommand   = "awsfed_password_command"
+	keyTOTPSecretCommand = "awsfed_totp_secret_command"
+	keyRegion            = "region"
+)
+
+const defaultProfile = "sts"
+
+// settings are the resolved inputs of a login: flags beat the environment,
+// which beats the profile, which beats the defaults.
+type settings struct {
+	Profile           string
+	IdP               string
+	URL               string
+	Username          string
+	RoleARN           string
+	Duration          time.Duration
+	durationFromFlag  bool
+	Region            string
+	regionInProfile   bool
+	MFA               string
+	PasswordCommand   string
+	TOTPSecretCommand string
+	Paths             awsconfig.Paths
+	section           map[string]string
+}
+
+// loginFlags are the flags shared by login and roles.
+type loginFlags struct {
+	Profile       string
+	IdP           string
+	URL           string
+	Username      string
+	RoleARN       string
+	Duration      string
+	Region        string
+	MFA           string
+	MFACode       string
+	PasswordStdin bool
+	NoPrompt      bool
+	JSON          bool
+	DebugDir      string
+}
+
+// isAWSFedProfile reports whether a config section is one awsfed logs into.
+func isAWSFedProfile(sec map[string]string) bool {
+	for k := range sec {
+		if strings.HasPrefix(k, "awsfed_") || strings.HasPrefix(k, "google_config.") {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveProfile picks the profile to log into: the flag; else AWS_PROFILE
+// when it names an awsfed profile, or a chained profile whose root is one;
+// else "sts".
+func resolveProfile(flag string, getenv func(string) string, cfg *awsconfig.File) string {
+	if flag != "" {
+		return flag
+	}
+	name := getenv("AWS_PROFILE")
+	if name == "" {
+		name = getenv("AWS_DEFAULT_PROFILE")
+	}
+	seen := map[string]bool{}
+	for name != "" && !seen[name] {
+		seen[name] = true
+		sec, ok := cfg.Profile(name)
+		if !ok {
+			break
+		}
+		if isAWSFedProfile(sec) {
+			return name
+		}
+		name = sec["source_profile"]
+	}
+	return defaultProfile
+}
+
+// resolveSettings merges the flags, the environment and the profile.
+func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.Paths, cfg *awsconfig.File) (*settings, error) {
+	s := &settings{Paths: paths}
+	s.Profile = resolveProfile(f.Profile, getenv, cfg)
+	sec, _ := cfg.Profile(s.Profile)
+	if sec == nil {
+		sec = map[string]string{}
+	}
+	s.section = sec
+	pick := func(flag string, keys ...string) string {
+		if flag != "" {
+			return flag
+		}
+		for _, k := range keys {
+			if v := strings.TrimSpace(sec[k]); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	s.URL = pick(f.URL, keyURL)
+	s.Username = pick(f.Username, keyUsername, "google_config.google_username")
+	s.RoleARN = pick(f.RoleARN, keyRoleARN, "google_config.role_arn")
+	s.MFA = pick(f.MFA, keyMFA)
+	s.PasswordCommand = sec[keyPasswordCommand]
+	s.TOTPSecretCommand = sec[keyTOTPSecretCommand]
+	s.IdP = pick(f.IdP, keyIdP)
+	if s.IdP == "" && s.URL != "" {
+		s.IdP = "generic"
+	}
+	switch s.IdP {
+	case "generic":
+		if s.URL == "" {
+			return nil, usagef(fmt.Sprintf("no IdP URL for profile %s: pass --url with the IdP-initiated SSO URL", s.Profile))
+		}
+	case "google":
+		return nil, usagef("--idp google is not available yet; use --idp generic")
+	case "":
+		return nil, usagef(fmt.Sprintf("profile %s has no IdP configured: pass --idp generic --url URL --username NAME (they are saved for next time)", s.Profile))
+	default:
+		return nil, usagef(fmt.Sprintf("unknown IdP %q: use --idp generic", s.IdP))
+	}
+
+	if f.Duration != "" {
+		d, err := parseDuration(f.Duration)
+		if err != nil {
+			return nil, usagef(fmt.Sprintf("--duration %q: %v", f.Duration, err))
+		}
+		s.Duration, s.durationFromFlag = d, true
+	} else if v := pick("", keyDuration, "google_config.duration"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			return nil, usagef(fmt.Sprintf("%s = %q in [%s] of %s: %v", keyDuration, v, awsconfig.ConfigSection(s.Profile), paths.Config, err))
+		}
+		s.Duration = d
+	}
+
+	s.regionInProfile = strings.TrimSpace(sec[keyRegion]) != ""
+	s.Region = f.Region
+	for _, v := range []string{getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), sec[keyRegion]} {
+		if s.Region == "" {
+			s.Region = strings.TrimSpace(v)
+		}
+	}
+	return s, nil
+}
+
+// parseDuration reads a Go duration ("12h", "90m") or a number of seconds.
+func parseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil {
+		if n <= 0 {
+			return 0, fmt.Errorf("must be positive")
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("not a duration: use seconds or a form like 1h30m")
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("must be positive")
+	}
+	return d, nil
+}
