@@ -396,3 +396,40 @@ func TestRoles(t *testing.T) {
 		t.Errorf("roles called STS")
 	}
 }
+
+// TestLoginIgnoresBrokenAWSProfile checks that the user's current profile,
+// even one that does not exist, neither stops a login nor lends it
+// credentials.
+func TestLoginIgnoresBrokenAWSProfile(t *testing.T) {
+	e := newTestEnv(t, generictest.Options{})
+	e.env["AWSFED_PASSWORD"] = generictest.Password
+	e.env["AWS_PROFILE"] = "no-such-profile"
+	e.env["AWS_ACCESS_KEY_ID"] = "AKIABROKEN"
+	e.env["AWS_SECRET_ACCESS_KEY"] = "broken"
+	if code := e.run(e.loginArgs()...); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	if r := e.sts.Requests()[0]; r.Signed() {
+		t.Errorf("AssumeRoleWithSAML was signed with the environment's keys")
+	}
+}
+
+func TestLoginWithPasswordCommand(t *testing.T) {
+	e := newTestEnv(t, generictest.Options{})
+	script := filepath.Join(t.TempDir(), "pw")
+	e.write(script, "#!/bin/sh\nprintf '%s\\nurl: https://idp.example.com\\n' '"+generictest.Password+"'\n")
+	if err := os.Chmod(script, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e.write(e.config, "[profile jump]\nawsfed_password_command = "+script+"\n")
+	if code := e.run(e.loginArgs()...); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	e.write(script, "#!/bin/sh\necho 'store locked' >&2\nexit 3\n")
+	config, creds := e.read(e.config), e.read(e.creds)
+	if code := e.run(e.loginArgs()...); code != 1 || !strings.Contains(e.errOut.String(), "awsfed_password_command of [profile jump]") ||
+		!strings.Contains(e.errOut.String(), "store locked") {
+		t.Errorf("failing password command: exit %d, stderr %q", code, e.errOut)
+	}
+	e.assertUnchanged(config, creds)
+}

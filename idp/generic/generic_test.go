@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -150,5 +151,44 @@ func TestNew(t *testing.T) {
 	}
 	if _, err := New("https://idp.example.com/sso", &http.Client{}); err == nil {
 		t.Errorf("New without a cookie jar succeeded")
+	}
+}
+
+// TestAuthenticateRedirectKinds walks 301, 302, 303 and 307 redirects: a 307
+// keeps the POST and its body, the others turn it into a GET.
+func TestAuthenticateRedirectKinds(t *testing.T) {
+	saml := generictest.DefaultSAMLResponse()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /start", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/moved", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("GET /moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login", http.StatusFound) })
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<form method="post" action=""><input name="u"><input type="password" name="p"></form>`)
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/check", http.StatusTemporaryRedirect)
+	})
+	mux.HandleFunc("POST /check", func(w http.ResponseWriter, r *http.Request) {
+		if r.PostFormValue("p") != generictest.Password {
+			t.Errorf("the 307 redirect lost the posted password")
+		}
+		http.Redirect(w, r, "/done", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /done", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<form method="post" action="https://signin.aws.amazon.com/saml"><input type="hidden" name="SAMLResponse" value="%s"></form>`, saml)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	c := srv.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	p, _ := New(srv.URL+"/start", c)
+	a, err := p.Authenticate(t.Context(), idp.LoginInput{Username: "u",
+		Password: func(context.Context) (string, error) { return generictest.Password, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Roles[0].RoleARN != generictest.RoleARN {
+		t.Errorf("role %s, want %s", a.Roles[0].RoleARN, generictest.RoleARN)
 	}
 }

@@ -68,7 +68,7 @@ type Server struct {
 func NewServer(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if opts.SAMLResponse == "" {
-		opts.SAMLResponse = idptest.DefaultSAMLResponse()
+		opts.SAMLResponse = DefaultSAMLResponse()
 	}
 	s := &Server{t: t, opts: opts}
 	s.Server = httptest.NewTLSServer(s.handler())
@@ -192,3 +192,7 @@ func (s *Server) finish(w http.ResponseWriter) {
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: "idpsession", Value: "sess", Path: "/"})
 }
+
+// DefaultSAMLResponse is the SAMLResponse the test IdP sends by default,
+// granting RoleARN.
+func DefaultSAMLResponse() string { return idptest.DefaultSAMLResponse() }
