@@ -54,22 +54,10 @@ DIR=$(peers_root)/lemonldap
 PIDFILE=$DIR/server.pid
 ENVFILE=$DIR/env
 
-usage() { echo "usage: ${0##*/} start|stop|env" >&2; exit 2; }
-
-# running: print the PID of our plackup if it is up.  Perl rewrites its process title
-# (cmdline and environ in procfs), so it is recognised by its working directory, $DIR.
-running() {
-  local pid
-  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-  is_ours "$pid" "$DIR" 'perl*' || return 1
-  echo "$pid"
-}
-
-answering() {
-  local url
-  url=$(sed -n "s/^LLNG_METADATA_URL='\(.*\)'$/\1/p" "$ENVFILE" 2>/dev/null)
-  [ -n "$url" ] && curl -fsS -o /dev/null --max-time 3 "$url" 2>/dev/null
-}
+# Perl rewrites its process title (cmdline and environ in procfs), so the server is
+# recognised by its working directory, $DIR (see running in lib.sh).
+PROC='perl*'
+METADATA_VAR=LLNG_METADATA_URL
 
 # write_config BASE_URL: key + certificate (once), the ini, the portal configuration (lmConf-1),
 # dwho's TOTP device and the PSGI app.

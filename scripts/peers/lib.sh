@@ -168,12 +168,33 @@ with_lock() {
   flock -w 120 9 || die "timed out waiting for the lock $1"
 }
 
-# peer_main LABEL ARGS...: the start|stop|env commands of an IdP script. The script defines
-# cmd_start, running (prints the live PID) and answering, and sets DIR, ENVFILE and PIDFILE.
+# The IdP scripts set DIR (state), PIDFILE, ENVFILE (the printed lines), PROC (the server's
+# process name pattern) and METADATA_VAR (the env line holding a URL the server answers), and
+# define cmd_start; the rest is shared.
+
+# running: print the PID of the IdP's server if it is up (alive, ours); fail otherwise.
+running() {
+  local pid
+  pid=$(cat "${PIDFILE:?}" 2>/dev/null) || return 1
+  is_ours "$pid" "$DIR" "$PROC" || return 1
+  echo "$pid"
+}
+
+# answering: the running IdP serves its metadata (the env file knows the URL).
+answering() {
+  local url
+  url=$(sed -n "s/^${METADATA_VAR}='\(.*\)'$/\1/p" "$ENVFILE" 2>/dev/null)
+  [ -n "$url" ] && curl -fsS -o /dev/null --max-time 3 "$url" 2>/dev/null
+}
+
+# peer_main LABEL ARGS...: the start|stop|env commands of an IdP script.
 peer_main() {
   local label=$1 pid
   shift
-  [ $# -eq 1 ] || usage
+  if [ $# -ne 1 ]; then
+    echo "usage: ${0##*/} start|stop|env" >&2
+    exit 2
+  fi
   case $1 in
     start) cmd_start ;;
     stop)
@@ -191,6 +212,9 @@ peer_main() {
         die "$label is not running (start it with: $0 start)"
       fi
       ;;
-    *) usage ;;
+    *)
+      echo "usage: ${0##*/} start|stop|env" >&2
+      exit 2
+      ;;
   esac
 }

@@ -52,22 +52,8 @@ DIR=$(peers_root)/simplesamlphp
 PIDFILE=$DIR/server.pid
 ENVFILE=$DIR/env
 
-usage() { echo "usage: ${0##*/} start|stop|env" >&2; exit 2; }
-
-# running: print the PID of our php -S if it is up (alive, ours); fail otherwise.
-running() {
-  local pid
-  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-  is_ours "$pid" "$DIR" 'php*' || return 1
-  echo "$pid"
-}
-
-# answering: the running IdP serves its metadata (the env file knows the URL).
-answering() {
-  local url
-  url=$(sed -n "s/^SSP_METADATA_URL='\(.*\)'$/\1/p" "$ENVFILE" 2>/dev/null)
-  [ -n "$url" ] && curl -fsS -o /dev/null --max-time 3 "$url" 2>/dev/null
-}
+PROC='php*'
+METADATA_VAR=SSP_METADATA_URL
 
 # ------------------------------------------------------------------------------- configuration
 
