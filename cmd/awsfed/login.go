@@ -17,8 +17,10 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/awssignin"
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/idp/generic"
+	"github.com/seed-2d15385e/awsfed/idp/google"
 	"github.com/seed-2d15385e/awsfed/internal/debugdump"
 	"github.com/seed-2d15385e/awsfed/internal/secretcmd"
 	"github.com/seed-2d15385e/awsfed/mfa"
@@ -37,8 +39,10 @@ type loginOptions struct {
 func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.Profile, "profile", "", `profile to write (default: AWS_PROFILE if it names an awsfed profile or a chain built on one, else "sts")`)
-	fl.StringVar(&f.IdP, "idp", "", "identity provider kind: generic (default: the profile's awsfed_idp)")
-	fl.StringVar(&f.URL, "url", "", "the IdP-initiated SSO URL")
+	fl.StringVar(&f.IdP, "idp", "", "identity provider: google or generic (default: the profile's awsfed_idp)")
+	fl.StringVar(&f.URL, "url", "", "generic: the IdP-initiated SSO URL; google: a full initsso URL instead of the two ids")
+	fl.StringVar(&f.IdPID, "idp-id", "", "google: the idpid of the Workspace SAML app")
+	fl.StringVar(&f.SPID, "sp-id", "", "google: the spid of the AWS app")
 	fl.StringVar(&f.Username, "username", "", "IdP user name")
 	fl.BoolVar(&f.PasswordStdin, "password-stdin", false, "read the password from standard input (one line)")
 	fl.StringVar(&f.MFA, "mfa", "", "preferred second factors in order, e.g. totp,phone,sms")
@@ -207,9 +211,9 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 	if err != nil {
 		return nil, err
 	}
-	p, err := generic.New(s.URL, c)
+	p, err := o.provider(s, c)
 	if err != nil {
-		return nil, usagef(err.Error() + "; pass the IdP-initiated SSO URL with --url")
+		return nil, err
 	}
 	in := idp.LoginInput{
 		Username: s.Username,
@@ -221,6 +225,18 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)
 	}
 	return a, err
+}
+
+// provider builds the IdP flow the settings name.
+func (o *loginOptions) provider(s *settings, c *http.Client) (idp.Provider, error) {
+	if s.IdP == "google" {
+		return &google.Provider{StartURL: s.URL, Client: c, Status: o.deps.Streams.ErrOut}, nil
+	}
+	p, err := generic.New(s.URL, c)
+	if err != nil {
+		return nil, usagef(err.Error() + "; pass the IdP-initiated SSO URL with --url")
+	}
+	return p, nil
 }
 
 // passwordSource returns the password from, in order: --password-stdin,
@@ -347,15 +363,44 @@ func (o *loginOptions) chooseRole(ctx context.Context, a *idp.Assertion, want st
 	if err != nil {
 		return idp.Role{}, err
 	}
+	aliases := o.aliases(ctx, a)
 	labels := make([]string, len(a.Roles))
 	for i, r := range a.Roles {
-		labels[i] = r.RoleARN
+		labels[i] = fmt.Sprintf("%s  %s", accountLabel(r.AccountID(), aliases), r.Name())
 	}
 	i, err := p.Select(ctx, "Role to assume", labels)
 	if err != nil {
 		return idp.Role{}, err
 	}
 	return a.Roles[i], nil
+}
+
+// aliases asks AWS's sign-in page for the accounts' aliases, for a person
+// choosing among roles. It gives up quietly after a few seconds: ids do too.
+func (o *loginOptions) aliases(ctx context.Context, a *idp.Assertion) map[string]string {
+	dest := o.deps.Getenv("AWSFED_AWS_SIGNIN_URL") // tests point it at loopback
+	if dest == "" {
+		dest = a.Destination
+	}
+	if dest == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c := &http.Client{Transport: o.deps.Transport(), Timeout: 5 * time.Second}
+	accts, err := awssignin.Accounts(ctx, c, dest, a.Raw)
+	if err != nil {
+		return nil
+	}
+	return awssignin.Aliases(accts)
+}
+
+// accountLabel shows an account as "alias (id)", or its id alone.
+func accountLabel(id string, aliases map[string]string) string {
+	if alias := aliases[id]; alias != "" {
+		return fmt.Sprintf("%s (%s)", alias, id)
+	}
+	return id
 }
 
 func roleList(roles []idp.Role) string {
@@ -382,12 +427,16 @@ func (o *loginOptions) save(s *settings, role idp.Role, region string, c *assume
 	if err != nil {
 		return fmt.Errorf("nothing was written: %w", err)
 	}
-	want := []awsconfig.KV{
-		{Key: keyIdP, Value: s.IdP},
-		{Key: keyURL, Value: s.URL},
+	want := []awsconfig.KV{{Key: keyIdP, Value: s.IdP}}
+	if s.urlFromIDs {
+		want = append(want, awsconfig.KV{Key: keyGoogleIdPID, Value: s.GoogleIdPID}, awsconfig.KV{Key: keyGoogleSPID, Value: s.GoogleSPID})
+	} else {
+		want = append(want, awsconfig.KV{Key: keyURL, Value: s.URL})
+	}
+	want = append(want, []awsconfig.KV{
 		{Key: keyUsername, Value: s.Username},
 		{Key: keyRoleARN, Value: role.RoleARN},
-	}
+	}...)
 	if s.durationFromFlag {
 		want = append(want, awsconfig.KV{Key: keyDuration, Value: s.Duration.String()})
 	}

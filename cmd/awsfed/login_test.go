@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,7 +50,15 @@ func newTestEnv(t *testing.T, idpOpts generictest.Options, stsOpts ...ststest.Op
 		idp:      generictest.NewServer(t, idpOpts),
 		sts:      ststest.NewServer(t, stsOpts...),
 	}
+	signin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.PostFormValue("SAMLResponse") == "" {
+			t.Errorf("the AWS sign-in page got %s without a SAMLResponse", r.Method)
+		}
+		fmt.Fprint(w, rolePage)
+	}))
+	t.Cleanup(signin.Close)
 	e.env = map[string]string{
+		"AWSFED_AWS_SIGNIN_URL":       signin.URL + "/saml",
 		"AWS_CONFIG_FILE":             e.config,
 		"AWS_SHARED_CREDENTIALS_FILE": e.creds,
 		"AWS_ENDPOINT_URL_STS":        e.sts.URL,
@@ -200,6 +209,16 @@ func TestLoginJSON(t *testing.T) {
 	}
 }
 
+// rolePage is AWS's Select-a-role page for the two roles of twoRoles: one
+// account has an alias, the other none.
+const rolePage = `<html><head><title>Amazon Web Services Sign-In</title></head><body><form id="saml_form" method="post" action="/saml">
+<fieldset><div class="saml-account"><div class="saml-account-name">Account: 123456789012</div>
+<div class="saml-role"><input type="radio" name="roleIndex" value="arn:aws:iam::123456789012:role/Developer" class="saml-radio">
+<label class="saml-role-description">Developer</label></div></div>
+<div class="saml-account"><div class="saml-account-name">Account: audit-prod (210987654321)</div>
+<div class="saml-role"><input type="radio" name="roleIndex" value="arn:aws:iam::210987654321:role/Auditor" class="saml-radio">
+<label class="saml-role-description">Auditor</label></div></div></fieldset></form></body></html>`
+
 const otherRole = "arn:aws:iam::210987654321:role/Auditor"
 const otherPrincipal = "arn:aws:iam::210987654321:saml-provider/TestIdP"
 
@@ -212,7 +231,7 @@ func TestLoginPicksRoleAtPrompt(t *testing.T) {
 	e := newTestEnv(t, twoRoles())
 	e.terminal()
 	e.prompter.RegisterPassword("Password for alice:", generictest.Password)
-	e.prompter.RegisterSelect("Role to assume", otherRole)
+	e.prompter.RegisterSelect("Role to assume", "audit-prod (210987654321)  Auditor")
 	if code := e.run(e.loginArgs()...); code != 0 {
 		t.Fatalf("exit %d: %s", code, e.errOut)
 	}
@@ -388,7 +407,7 @@ func TestRoles(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, e.errOut)
 	}
 	want := "Account 123456789012\n  Developer                " + generictest.RoleARN + "\n" +
-		"Account 210987654321\n  Auditor                  " + otherRole + "\n"
+		"Account audit-prod (210987654321)\n  Auditor                  " + otherRole + "\n"
 	if e.out.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", e.out, want)
 	}
@@ -432,4 +451,26 @@ func TestLoginWithPasswordCommand(t *testing.T) {
 		t.Errorf("failing password command: exit %d, stderr %q", code, e.errOut)
 	}
 	e.assertUnchanged(config, creds)
+}
+
+// TestRolesWithoutAliases checks that roles still lists the roles, by
+// account id, when AWS's sign-in page cannot be had.
+func TestRolesWithoutAliases(t *testing.T) {
+	e := newTestEnv(t, twoRoles())
+	e.env["AWSFED_PASSWORD"] = generictest.Password
+	e.env["AWSFED_AWS_SIGNIN_URL"] = "http://127.0.0.1:9/saml"
+	if code := e.run("roles", "--idp", "generic", "--url", e.idp.SSOURL(), "--username", "alice", "--json"); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	var got []roleEntry
+	if err := json.Unmarshal(e.out.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v", err)
+	}
+	want := []roleEntry{
+		{AccountID: "123456789012", RoleName: "Developer", RoleARN: generictest.RoleARN, PrincipalARN: generictest.PrincipalARN},
+		{AccountID: "210987654321", RoleName: "Auditor", RoleARN: otherRole, PrincipalARN: otherPrincipal},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("roles = %+v, want %+v", got, want)
+	}
 }

@@ -29,6 +29,7 @@ func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 // roleEntry is one role as `roles --json` prints it.
 type roleEntry struct {
 	AccountID    string `json:"account_id"`
+	AccountAlias string `json:"account_alias,omitempty"`
 	RoleName     string `json:"role_name"`
 	RoleARN      string `json:"role_arn"`
 	PrincipalARN string `json:"principal_arn"`
@@ -40,9 +41,11 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	aliases := o.aliases(ctx, a)
 	entries := make([]roleEntry, 0, len(a.Roles))
 	for _, r := range a.Roles {
-		entries = append(entries, roleEntry{AccountID: r.AccountID(), RoleName: r.Name(), RoleARN: r.RoleARN, PrincipalARN: r.PrincipalARN})
+		entries = append(entries, roleEntry{AccountID: r.AccountID(), AccountAlias: aliases[r.AccountID()],
+			RoleName: r.Name(), RoleARN: r.RoleARN, PrincipalARN: r.PrincipalARN})
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].AccountID < entries[j].AccountID })
 	out := o.deps.Streams.Out
@@ -54,7 +57,7 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 	last := ""
 	for _, e := range entries {
 		if e.AccountID != last {
-			fmt.Fprintf(out, "Account %s\n", e.AccountID)
+			fmt.Fprintf(out, "Account %s\n", accountLabel(e.AccountID, aliases))
 			last = e.AccountID
 		}
 		fmt.Fprintf(out, "  %-24s %s\n", e.RoleName, e.RoleARN)

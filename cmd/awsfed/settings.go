@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/idp/google"
 )
 
 // Config keys awsfed reads from and writes to [profile NAME].
 const (
 	keyIdP               = "awsfed_idp"
 	keyURL               = "awsfed_url"
+	keyGoogleIdPID       = "awsfed_google_idp_id"
+	keyGoogleSPID        = "awsfed_google_sp_id"
 	keyUsername          = "awsfed_username"
 	keyRoleARN           = "awsfed_role_arn"
 	keyDuration          = "awsfed_duration"
@@ -30,6 +33,9 @@ type settings struct {
 	Profile           string
 	IdP               string
 	URL               string
+	urlFromIDs        bool // URL was built from the Google ids
+	GoogleIdPID       string
+	GoogleSPID        string
 	Username          string
 	RoleARN           string
 	Duration          time.Duration
@@ -48,6 +54,7 @@ type loginFlags struct {
 	Profile       string
 	IdP           string
 	URL           string
+	IdPID, SPID   string
 	Username      string
 	RoleARN       string
 	Duration      string
@@ -119,12 +126,23 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 	s.URL = pick(f.URL, keyURL)
 	s.Username = pick(f.Username, keyUsername, "google_config.google_username")
 	s.RoleARN = pick(f.RoleARN, keyRoleARN, "google_config.role_arn")
+	// aws-google-auth's ask_role: show the picker even though a role is saved.
+	if f.RoleARN == "" && sec[keyRoleARN] == "" && isTrue(sec["google_config.ask_role"]) {
+		s.RoleARN = ""
+	}
+	s.GoogleIdPID = pick(f.IdPID, keyGoogleIdPID, "google_config.google_idp_id")
+	s.GoogleSPID = pick(f.SPID, keyGoogleSPID, "google_config.google_sp_id")
 	s.MFA = pick(f.MFA, keyMFA)
 	s.PasswordCommand = sec[keyPasswordCommand]
 	s.TOTPSecretCommand = sec[keyTOTPSecretCommand]
 	s.IdP = pick(f.IdP, keyIdP)
-	if s.IdP == "" && s.URL != "" {
-		s.IdP = "generic"
+	if s.IdP == "" {
+		switch {
+		case s.GoogleIdPID != "" || strings.Contains(s.URL, "/o/saml2/initsso"):
+			s.IdP = "google"
+		case s.URL != "":
+			s.IdP = "generic"
+		}
 	}
 	switch s.IdP {
 	case "generic":
@@ -132,11 +150,20 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 			return nil, usagef(fmt.Sprintf("no IdP URL for profile %s: pass --url with the IdP-initiated SSO URL", s.Profile))
 		}
 	case "google":
-		return nil, usagef("--idp google is not available yet; use --idp generic")
+		if s.URL == "" {
+			if s.GoogleIdPID == "" || s.GoogleSPID == "" {
+				return nil, usagef(fmt.Sprintf("profile %s has no Google SAML app: pass --idp-id and --sp-id (from the app's SSO URL), or --url with its initsso URL", s.Profile))
+			}
+			base := getenv("AWSFED_GOOGLE_URL")
+			if base == "" {
+				base = google.DefaultBaseURL
+			}
+			s.URL, s.urlFromIDs = google.StartURL(base, s.GoogleIdPID, s.GoogleSPID), true
+		}
 	case "":
 		return nil, usagef(fmt.Sprintf("profile %s has no IdP configured: pass --idp generic --url URL --username NAME (they are saved for next time)", s.Profile))
 	default:
-		return nil, usagef(fmt.Sprintf("unknown IdP %q: use --idp generic", s.IdP))
+		return nil, usagef(fmt.Sprintf("unknown IdP %q: use --idp google or --idp generic", s.IdP))
 	}
 
 	if f.Duration != "" {
@@ -161,6 +188,15 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 		}
 	}
 	return s, nil
+}
+
+// isTrue reads a boolean setting as aws-google-auth writes them.
+func isTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "yes", "1", "on":
+		return true
+	}
+	return false
 }
 
 // parseDuration reads a Go duration ("12h", "90m") or a number of seconds.
