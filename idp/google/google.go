@@ -1,0 +1,271 @@
+package google
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/idp/internal/form"
+)
+
+// DefaultBaseURL is Google's sign-in service.
+const DefaultBaseURL = "https://accounts.google.com"
+
+// DefaultUserAgent is a current desktop browser's; Google mails "new
+// sign-in from an unknown device" to users of tools that name themselves.
+const DefaultUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+
+// maxHops bounds the pages of one sign-in.
+const maxHops = 40
+
+// StartURL returns the IdP-initiated sign-in URL for a Workspace SAML app:
+// base/o/saml2/initsso?idpid=…&spid=…&forceauthn=false, with pages forced
+// to English.
+func StartURL(base, idpID, spID string) string {
+	q := url.Values{"idpid": {idpID}, "spid": {spID}, "forceauthn": {"false"}, "hl": {"en"}}
+	return strings.TrimRight(base, "/") + "/o/saml2/initsso?" + q.Encode()
+}
+
+// Provider signs into Google Workspace. It implements idp.Provider.
+type Provider struct {
+	// StartURL is the initsso URL (see StartURL); hl=en is added if missing.
+	StartURL string
+	// Client sends every request; it must have a cookie jar. A jar holding
+	// a live Google session makes the sign-in ask nothing.
+	Client *http.Client
+	// UserAgent is sent with every request (default DefaultUserAgent).
+	UserAgent string
+	// Status receives what the person must know while waiting (stderr).
+	Status io.Writer
+	// PromptTimeout bounds the wait for a phone prompt (default 2m).
+	PromptTimeout time.Duration
+	// Sleep waits between polls of a phone prompt; tests make it instant.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// walk is the state of one sign-in.
+type walk struct {
+	p            *Provider
+	in           idp.LoginInput
+	passwordSent bool
+	codeSent     map[Kind]bool
+}
+
+// Authenticate signs in and returns the assertion Google issues.
+func (p *Provider) Authenticate(ctx context.Context, in idp.LoginInput) (*idp.Assertion, error) {
+	start, err := url.Parse(p.StartURL)
+	if err != nil || start.Host == "" {
+		return nil, fmt.Errorf("the Google sign-in URL %q is not a URL", p.StartURL)
+	}
+	q := start.Query()
+	if q.Get("hl") == "" {
+		q.Set("hl", "en")
+		start.RawQuery = q.Encode()
+	}
+	w := &walk{p: p, in: in, codeSent: map[Kind]bool{}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, start.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	page, err := w.do(req)
+	if err != nil {
+		return nil, err
+	}
+	for hop := 0; hop < maxHops; hop++ {
+		g := Classify(page)
+		if g.Kind == KindSAML {
+			a, err := idp.ParseAssertion(g.SAMLResponse)
+			if err != nil {
+				return nil, fmt.Errorf("the SAMLResponse from Google: %w", err)
+			}
+			return a, nil
+		}
+		if page, err = w.step(ctx, g); err != nil {
+			return nil, err
+		}
+	}
+	return nil, &idp.PageError{URL: form.Redact(page.URL), Title: page.Title, Reason: fmt.Sprintf("still no SAMLResponse after %d pages", maxHops)}
+}
+
+// step answers one page and returns the next.
+func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
+	switch g.Kind {
+	case KindIdentifier:
+		return w.identifier(ctx, g)
+	case KindPassword:
+		return w.password(ctx, g)
+	case KindTOTP, KindSMS, KindBackupCode, KindSecurityCode:
+		return w.code(ctx, g)
+	case KindSMSSend:
+		g.Form.Set("SendMethod", "SMS")
+		return w.submit(ctx, g.Form)
+	case KindDevicePrompt:
+		return w.devicePrompt(ctx, g)
+	case KindRejected:
+		return nil, &idp.RefusedError{Err: errors.New("the sign-in was refused by Google as automated"),
+			Hint: "wait a while and try again, sign in once in a browser on this machine, or keep the Google session (it is kept after a successful login)"}
+	case Kind2SVRequired:
+		return nil, &idp.RefusedError{Err: errors.New("your organisation requires 2-Step Verification and none is set up for this account"),
+			IdPText: strings.TrimSpace(g.Doc.Find("#contactAdminMessage").Text()),
+			Hint:    "set up 2-Step Verification in your Google account, or ask your administrator"}
+	case KindSecurityKey, KindPasskey:
+		if g.Skip != nil && !w.codeSent[KindSelection] {
+			w.codeSent[KindSelection] = true
+			return w.submit(ctx, g.Skip)
+		}
+		return nil, &idp.RefusedError{Err: fmt.Errorf("the sign-in needs a %s, which works only in a browser", g.Kind),
+			Hint: "add an authenticator app or phone prompt to your Google account as a second step"}
+	case KindUnknown:
+		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Status: g.Status, Reason: "not a Google sign-in page awsfed knows"}
+	}
+	return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Status: g.Status,
+		Reason: fmt.Sprintf("the %s is not supported yet", g.Kind)}
+}
+
+func (w *walk) identifier(ctx context.Context, g *Page) (*form.Page, error) {
+	if w.in.Username == "" {
+		return nil, fmt.Errorf("the sign-in needs the account's e-mail address: pass --username")
+	}
+	field := "identifier"
+	if g.Form.Input("Email") != nil {
+		field = "Email"
+	}
+	g.Form.Set(field, w.in.Username)
+	return w.submit(ctx, g.Form)
+}
+
+func (w *walk) password(ctx context.Context, g *Page) (*form.Page, error) {
+	if w.passwordSent {
+		return nil, &idp.RefusedError{Err: idp.ErrWrongPassword, IdPText: errorText(g),
+			Hint: "check the password, or sign in once in a browser if Google asks for more"}
+	}
+	pw, err := w.in.Password(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.passwordSent = true
+	g.Form.Set("Passwd", pw)
+	return w.submit(ctx, g.Form)
+}
+
+// codeLabels name the code a factor asks for, for prompts.
+var codeLabels = map[Kind]string{
+	KindTOTP:         "authenticator code",
+	KindSMS:          "code from the text message (digits after G-)",
+	KindBackupCode:   "backup code",
+	KindSecurityCode: "one-time security code from g.co/sc",
+}
+
+func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
+	label := codeLabels[g.Kind]
+	if w.codeSent[g.Kind] {
+		label += " (the last one was rejected)"
+	}
+	c, err := w.in.Codes.Code(ctx, label)
+	if err != nil {
+		return nil, err
+	}
+	w.codeSent[g.Kind] = true
+	g.Form.Set("Pin", strings.TrimPrefix(strings.TrimSpace(c), "G-"))
+	g.Form.Set("TrustDevice", "on")
+	return w.submit(ctx, g.Form)
+}
+
+// devicePrompt waits for "Tap Yes" on the phone: it re-posts the page's
+// form with back-off until Google moves on, or the timeout passes.
+func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
+	msg := "Check your phone: tap Yes"
+	if g.Number != "" {
+		msg += fmt.Sprintf(" (number %s)", g.Number)
+	}
+	w.status(msg + "…")
+	timeout := w.p.PromptTimeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	delay := time.Second
+	for {
+		next, err := w.submit(ctx, g.Form)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, &idp.RefusedError{Err: fmt.Errorf("the phone prompt was not approved within %s", timeout),
+				Hint: "approve it sooner, or raise --mfa-timeout"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		ng := Classify(next)
+		if ng.Kind != KindDevicePrompt {
+			if t := errorText(ng); ng.Kind == KindUnknown && t != "" {
+				return nil, &idp.RefusedError{Err: errors.New("the phone prompt was denied"), IdPText: t}
+			}
+			return next, nil
+		}
+		if err := w.sleep(ctx, delay); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				continue // the loop reports the timeout
+			}
+			return nil, err
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+func (w *walk) sleep(ctx context.Context, d time.Duration) error {
+	if w.p.Sleep != nil {
+		return w.p.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (w *walk) status(msg string) {
+	if w.p.Status != nil {
+		fmt.Fprintln(w.p.Status, msg)
+	}
+}
+
+// submit posts a page's own form, with the fields every step adds.
+func (w *walk) submit(ctx context.Context, f *form.Form) (*form.Page, error) {
+	if f.Input("bgresponse") != nil {
+		f.Set("bgresponse", "js_enabled")
+	}
+	req, err := f.Request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return w.do(req)
+}
+
+func (w *walk) do(req *http.Request) (*form.Page, error) {
+	ua := w.p.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	req.Header.Set("User-Agent", ua)
+	req.Header.Set("Accept-Language", "en-US,en;q=0.9")
+	return form.Do(w.p.Client, req)
+}
+
+// errorText returns the error Google shows on a page, in either generation.
+func errorText(g *Page) string {
+	for _, sel := range []string{"#passwordError", "span#errorMsg", ".error-msg", "[jsname=B34EJ]", "[aria-live=assertive]"} {
+		if t := strings.Join(strings.Fields(g.Doc.Find(sel).First().Text()), " "); t != "" {
+			return t
+		}
+	}
+	return g.ErrorText()
+}
