@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/idp/generic"
 	"github.com/seed-2d15385e/awsfed/idp/google"
+	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
 	"github.com/seed-2d15385e/awsfed/internal/debugdump"
 	"github.com/seed-2d15385e/awsfed/internal/secretcmd"
 	"github.com/seed-2d15385e/awsfed/mfa"
@@ -50,6 +52,7 @@ func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
 	fl.BoolVar(&f.NoPrompt, "no-prompt", false, "never prompt; a missing input is an error (exit 4)")
 	fl.BoolVar(&f.JSON, "json", false, "print the result as JSON on standard output")
 	fl.StringVar(&f.DebugDir, "debug-dir", "", "save every request (secrets masked) and page into this folder")
+	fl.BoolVar(&f.NoSessionCache, "no-session-cache", false, "google: do not keep the Google session between runs")
 }
 
 func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
@@ -179,11 +182,7 @@ func (o *loginOptions) prompt() (ui.Prompter, error) {
 
 // httpClient returns the client for IdP traffic: a fresh cookie jar, and
 // the debug dump when --debug-dir is set.
-func (o *loginOptions) httpClient() (*http.Client, error) {
-	jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	if err != nil {
-		return nil, err
-	}
+func (o *loginOptions) httpClient(jar http.CookieJar) (*http.Client, error) {
 	rt := o.deps.Transport()
 	if o.flags.DebugDir != "" {
 		d, err := debugdump.New(o.flags.DebugDir, rt, &o.secrets)
@@ -207,7 +206,22 @@ func (o *loginOptions) signIn(ctx context.Context) (*settings, *idp.Assertion, e
 
 // authenticate signs into the IdP and returns its assertion.
 func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Assertion, error) {
-	c, err := o.httpClient()
+	var jar http.CookieJar
+	var kept *cookiestore.Store
+	if path := o.sessionPath(s); path != "" {
+		st, err := cookiestore.Open(path, o.deps.Now())
+		if err != nil {
+			return nil, err
+		}
+		jar, kept = st, st
+	} else {
+		j, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+		if err != nil {
+			return nil, err
+		}
+		jar = j
+	}
+	c, err := o.httpClient(jar)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +238,35 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 	if errors.Is(err, idp.ErrNoRoles) {
 		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)
 	}
+	if err == nil && kept != nil {
+		if serr := kept.Save(); serr != nil {
+			o.notes([]string{serr.Error() + "; the next login will sign in again"})
+		}
+	}
 	return a, err
+}
+
+// sessionPath is the file that keeps the IdP session of this user between
+// runs (Google only), or "" with --no-session-cache.
+func (o *loginOptions) sessionPath(s *settings) string {
+	if s.IdP != "google" || o.flags.NoSessionCache || s.Username == "" {
+		return ""
+	}
+	dir := o.deps.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		dir = filepath.Join(o.deps.Home, ".config")
+	}
+	return filepath.Join(dir, "awsfed", "google-session-"+safeName(s.Username)+".json")
+}
+
+// safeName turns a user name into a file name part.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '@' {
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 // provider builds the IdP flow the settings name.

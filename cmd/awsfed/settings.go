@@ -51,20 +51,21 @@ type settings struct {
 
 // loginFlags are the flags shared by login and roles.
 type loginFlags struct {
-	Profile       string
-	IdP           string
-	URL           string
-	IdPID, SPID   string
-	Username      string
-	RoleARN       string
-	Duration      string
-	Region        string
-	MFA           string
-	MFACode       string
-	PasswordStdin bool
-	NoPrompt      bool
-	JSON          bool
-	DebugDir      string
+	Profile        string
+	IdP            string
+	URL            string
+	IdPID, SPID    string
+	Username       string
+	RoleARN        string
+	Duration       string
+	Region         string
+	MFA            string
+	MFACode        string
+	PasswordStdin  bool
+	NoPrompt       bool
+	JSON           bool
+	DebugDir       string
+	NoSessionCache bool
 }
 
 // isAWSFedProfile reports whether a config section is one awsfed logs into.
