@@ -45,6 +45,9 @@ type Provider struct {
 	Status io.Writer
 	// PromptTimeout bounds the wait for a phone prompt (default 2m).
 	PromptTimeout time.Duration
+	// Prefer lists the second factors to use, in order, when Google offers
+	// a choice (default: TOTP, phone prompt, SMS, security code, backup code).
+	Prefer []Kind
 	// Sleep waits between polls of a phone prompt; tests make it instant.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -103,8 +106,10 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 	case KindTOTP, KindSMS, KindBackupCode, KindSecurityCode:
 		return w.code(ctx, g)
 	case KindSMSSend:
-		g.Form.Set("SendMethod", "SMS")
+		g.Form.Click("SendMethod", "SMS") // the "Send text message" button
 		return w.submit(ctx, g.Form)
+	case KindSelection:
+		return w.selection(ctx, g)
 	case KindDevicePrompt:
 		return w.devicePrompt(ctx, g)
 	case KindRejected:
@@ -114,6 +119,9 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 		return nil, &idp.RefusedError{Err: errors.New("your organisation requires 2-Step Verification and none is set up for this account"),
 			IdPText: strings.TrimSpace(g.Doc.Find("#contactAdminMessage").Text()),
 			Hint:    "set up 2-Step Verification in your Google account, or ask your administrator"}
+	case KindNoApp:
+		return nil, &idp.RefusedError{Err: errors.New("this Google account may not use the AWS app (app_not_configured_for_user)"),
+			Hint: "ask your Workspace administrator to turn the AWS SAML app on for you, and check --idp-id and --sp-id"}
 	case KindSecurityKey, KindPasskey:
 		if g.Skip != nil && !w.codeSent[KindSelection] {
 			w.codeSent[KindSelection] = true
@@ -177,6 +185,45 @@ func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
 	return w.submit(ctx, g.Form)
 }
 
+// usable are the methods awsfed can answer without a browser, in the order
+// it picks them when no preference is given.
+var usable = []Kind{KindTOTP, KindDevicePrompt, KindSMS, KindSecurityCode, KindBackupCode}
+
+// selection picks the first usable method on Google's list. On the
+// 2020-2023 list each method is a form; on the 2024 list the choice goes
+// into the list's one form.
+func (w *walk) selection(ctx context.Context, g *Page) (*form.Page, error) {
+	prefs := w.p.Prefer
+	if len(prefs) == 0 {
+		prefs = usable
+	}
+	for _, k := range prefs {
+		for _, o := range g.Options {
+			if o.Kind != k || o.Unavailable {
+				continue
+			}
+			if o.Form != nil {
+				return w.submit(ctx, o.Form)
+			}
+			if g.Form == nil {
+				break
+			}
+			g.Form.Set("selectedChallenge", o.ChallengeID)
+			return w.submit(ctx, g.Form)
+		}
+	}
+	var offered []string
+	for _, o := range g.Options {
+		name := o.Kind.String()
+		if o.Unavailable {
+			name += " (unavailable here)"
+		}
+		offered = append(offered, name)
+	}
+	return nil, &idp.RefusedError{Err: fmt.Errorf("none of the sign-in methods Google offers works without a browser (offered: %s)", strings.Join(offered, ", ")),
+		Hint: "add an authenticator app or phone prompt to your Google account as a second step"}
+}
+
 // devicePrompt waits for "Tap Yes" on the phone: it re-posts the page's
 // form with back-off until Google moves on, or the timeout passes.
 func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
@@ -202,10 +249,11 @@ func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 			return nil, err
 		}
 		ng := Classify(next)
+		if t := errorText(ng); t != "" && (ng.Kind == KindDevicePrompt || ng.Kind == KindUnknown) {
+			return nil, &idp.RefusedError{Err: errors.New("the phone prompt was denied"), IdPText: t,
+				Hint: "run the login again and tap Yes"}
+		}
 		if ng.Kind != KindDevicePrompt {
-			if t := errorText(ng); ng.Kind == KindUnknown && t != "" {
-				return nil, &idp.RefusedError{Err: errors.New("the phone prompt was denied"), IdPText: t}
-			}
 			return next, nil
 		}
 		if err := w.sleep(ctx, delay); err != nil {

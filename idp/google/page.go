@@ -37,6 +37,7 @@ const (
 	KindSelection
 	KindRejected
 	Kind2SVRequired
+	KindNoApp
 )
 
 var kindNames = map[Kind]string{
@@ -59,6 +60,7 @@ var kindNames = map[Kind]string{
 	KindSelection:         "choice of sign-in method",
 	KindRejected:          "sign-in rejected",
 	Kind2SVRequired:       "2-Step Verification required",
+	KindNoApp:             "AWS app not enabled for the account",
 }
 
 func (k Kind) String() string { return kindNames[k] }
@@ -181,6 +183,9 @@ func Classify(p *form.Page) *Page {
 				g.CaptchaURL = p.URL.ResolveReference(ref).String()
 			}
 		}
+		return g
+	case strings.Contains(doc.Text(), "app_not_configured_for_user"):
+		g.Kind = KindNoApp
 		return g
 	case notSecureBrowser(doc):
 		g.Kind = KindRejected

@@ -210,6 +210,12 @@ func (f *Form) Set(name, value string) {
 	}
 }
 
+// Click makes the submission carry name=value as a browser does for the
+// submit button clicked; buttons are otherwise not sent.
+func (f *Form) Click(name, value string) {
+	f.Inputs = append(f.Inputs, &Input{Tag: "input", Type: "hidden", Name: name, Value: value})
+}
+
 // Values returns what a browser sends when the form is submitted without
 // clicking a named button: every named, enabled input with its value;
 // checkboxes and radio buttons only when checked; no buttons, files or

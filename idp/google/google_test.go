@@ -1,0 +1,156 @@
+package google_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/idp/google"
+	"github.com/seed-2d15385e/awsfed/idp/google/googletest"
+	"github.com/seed-2d15385e/awsfed/idp/idptest"
+)
+
+// codes hands out scripted codes; "totp" stands for the emulator's current
+// TOTP code.
+type codes struct {
+	srv    *googletest.Server
+	list   []string
+	labels []string
+}
+
+func (c *codes) Code(_ context.Context, label string) (string, error) {
+	c.labels = append(c.labels, label)
+	if len(c.labels) > len(c.list) {
+		return "", &idp.RefusedError{Err: idp.ErrMFARejected}
+	}
+	v := c.list[len(c.labels)-1]
+	if v == "totp" {
+		v = c.srv.TOTPCode()
+	}
+	return v, nil
+}
+
+func newProvider(t *testing.T, srv *googletest.Server, status *bytes.Buffer) *google.Provider {
+	t.Helper()
+	c := srv.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	return &google.Provider{
+		StartURL: srv.InitSSOURL("C01abc234", "123456789012"),
+		Client:   c,
+		Status:   status,
+		Sleep:    func(context.Context, time.Duration) error { return nil },
+		// A prompt that is never answered must not hold the test.
+		PromptTimeout: 10 * time.Second,
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      googletest.Options
+		password  string
+		codes     []string
+		wantErr   error
+		wantText  string // in the error, or on Status when there is none
+		wantCodes int
+	}{
+		{name: "password only"},
+		{name: "password and TOTP", opts: googletest.Options{Second: []googletest.Factor{googletest.TOTP}}, codes: []string{"totp"}, wantCodes: 1},
+		{name: "wrong TOTP then right", opts: googletest.Options{Second: []googletest.Factor{googletest.TOTP}}, codes: []string{"000000", "totp"}, wantCodes: 2},
+		{name: "wrong TOTP every time", opts: googletest.Options{Second: []googletest.Factor{googletest.TOTP}}, codes: []string{"000001", "000002", "000003"},
+			wantErr: idp.ErrMFARejected, wantCodes: 4},
+		{name: "SMS with its send step", opts: googletest.Options{Second: []googletest.Factor{googletest.SMS}}, codes: []string{"G-123456"}, wantCodes: 1},
+		{name: "backup code", opts: googletest.Options{Second: []googletest.Factor{googletest.BackupCode}}, codes: []string{googletest.DefaultCode}, wantCodes: 1},
+		{name: "phone prompt approved after 2 polls", opts: googletest.Options{Second: []googletest.Factor{googletest.DevicePrompt}, PromptApproveAfter: 2},
+			wantText: "Check your phone: tap Yes"},
+		{name: "phone prompt denied", opts: googletest.Options{Second: []googletest.Factor{googletest.DevicePrompt}, PromptApproveAfter: -1},
+			wantText: "denied"},
+		{name: "wrong password", password: "nope", wantErr: idp.ErrWrongPassword, wantText: googletest.WrongPassword},
+		{name: "rejected as automated", opts: googletest.Options{Rejected: true}, wantText: "refused by Google as automated"},
+		{name: "2SV required", opts: googletest.Options{Require2SV: true}, wantText: "2-step verification. Contact your administrator"},
+		{name: "no AWS app", opts: googletest.Options{NoAWSApp: true}, wantText: "app_not_configured_for_user"},
+		{name: "security key only", opts: googletest.Options{Second: []googletest.Factor{googletest.SecurityKey}}, wantText: "offered: security key"},
+	}
+	for _, gen := range []int{2020, 2024} {
+		for _, tt := range tests {
+			t.Run(strings.Join([]string{tt.name, map[int]string{2020: "2020", 2024: "2024"}[gen]}, "/"), func(t *testing.T) {
+				opts := tt.opts
+				opts.Generation = gen
+				srv := googletest.NewServer(t, opts)
+				var status bytes.Buffer
+				p := newProvider(t, srv, &status)
+				pw := tt.password
+				if pw == "" {
+					pw = googletest.DefaultPassword
+				}
+				cs := &codes{srv: srv, list: tt.codes}
+				a, err := p.Authenticate(t.Context(), idp.LoginInput{
+					Username: googletest.DefaultEmail,
+					Password: func(context.Context) (string, error) { return pw, nil },
+					Codes:    cs,
+				})
+				wantFail := tt.wantErr != nil || (tt.wantText != "" && !strings.HasPrefix(tt.wantText, "Check your phone"))
+				if !wantFail {
+					if err != nil {
+						t.Fatalf("Authenticate: %v", err)
+					}
+					if len(a.Roles) != 1 || a.Roles[0].RoleARN != idptest.RoleARN {
+						t.Errorf("roles = %+v", a.Roles)
+					}
+					if tt.wantText != "" && !strings.Contains(status.String(), tt.wantText) {
+						t.Errorf("status = %q, want %q", status.String(), tt.wantText)
+					}
+				} else {
+					if err == nil {
+						t.Fatalf("Authenticate succeeded, want an error")
+					}
+					if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+						t.Errorf("error = %v, want %v", err, tt.wantErr)
+					}
+					if !strings.Contains(err.Error(), tt.wantText) {
+						t.Errorf("error = %q, want it to contain %q", err, tt.wantText)
+					}
+					var refused *idp.RefusedError
+					if !errors.As(err, &refused) {
+						t.Errorf("error %T is not a refusal (exit 3)", err)
+					}
+				}
+				if len(cs.labels) != tt.wantCodes {
+					t.Errorf("codes asked %d times (%q), want %d", len(cs.labels), cs.labels, tt.wantCodes)
+				}
+				for _, r := range srv.Requests() {
+					if r.Problem != "" && !wantFail {
+						t.Errorf("the emulator saw a problem: %s", r.Problem)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestAuthenticateKeptSession checks that a jar holding a live Google
+// session gets the SAMLResponse without a password or a code.
+func TestAuthenticateKeptSession(t *testing.T) {
+	for _, gen := range []int{2020, 2024} {
+		srv := googletest.NewServer(t, googletest.Options{Generation: gen, Second: []googletest.Factor{googletest.TOTP}})
+		p := newProvider(t, srv, nil)
+		cs := &codes{srv: srv, list: []string{"totp"}}
+		in := idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil }, Codes: cs}
+		if _, err := p.Authenticate(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+		in.Password = func(context.Context) (string, error) {
+			return "", errors.New("asked for a password with a live session")
+		}
+		in.Codes = &codes{srv: srv}
+		if _, err := p.Authenticate(t.Context(), in); err != nil {
+			t.Errorf("generation %d, second run: %v", gen, err)
+		}
+	}
+}

@@ -1,0 +1,825 @@
+// Package googletest emulates Google's SAML sign-in (accounts.google.com) for
+// tests, scripted per test: one account with a password and a list of second
+// factors, in either generation of Google's pages (the 2020–2023
+// form#challenge pages or the 2024 /v3/signin pages).
+//
+// The pages reproduce the structure of real captures (form ids, actions,
+// input names, hidden fields, data attributes, marker elements), not their
+// look. The emulator is at least as strict as Google: a POST that drops or
+// changes a hidden field of the form it answers, adds a field the form does
+// not have, carries a wrong TL or at, or answers a page other than the one
+// the flow is on gets a 400 error page and fails the test; a POST without
+// the cookie set when the sign-in began gets the "cookies are disabled"
+// page.
+//
+// Where the captures are silent the emulator assumes: the 2024 factor pages
+// take the code in Pin like the 2020 ones, and have a separate skip form
+// (action /v3/signin/challenge/skip?TL=…) besides the main form's
+// action=3 button; the 2024 selection form takes selectedChallenge=<id> (or
+// a no-JS browser's challenge=<id>,<variant> from the option's button);
+// choosing the SMS option with its send method sends the text at once; an
+// enforced-2SV account gets the captured 2020 page in both generations; a
+// denied prompt shows PromptDenied in the page's error element and awaittx
+// answers 403; the Google Prompt long poll is at Server.AwaitTxURL.
+package googletest
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/seed-2d15385e/awsfed/idp/idptest"
+)
+
+//go:embed pages/*.html
+var files embed.FS
+
+var pages = template.Must(template.ParseFS(files, "pages/*.html"))
+
+// Factor is a second step an account can have, named by the segment Google
+// puts in its challenge URLs (/signin/challenge/<factor>/<n>,
+// /v3/signin/challenge/<factor>).
+type Factor string
+
+// The factors. SecurityKey and Passkey pages are served so that clients can
+// recognise them, but no answer to them succeeds: they need a browser.
+const (
+	TOTP         Factor = "totp"  // authenticator app code, in Pin
+	SMS          Factor = "ipp"   // a send page, then a text message code in Pin
+	DevicePrompt Factor = "dp"    // "Check your phone": tap Yes (and a number)
+	GooglePrompt Factor = "az"    // Google Prompt, answered through awaittx
+	BackupCode   Factor = "bc"    // printed backup code, in Pin
+	SecurityCode Factor = "skotp" // one-time security code from g.co/sc, in Pin
+	SecurityKey  Factor = "sk"    // FIDO U2F security key
+	Passkey      Factor = "pk"    // passkey (WebAuthn)
+)
+
+// Defaults of Options.
+const (
+	DefaultEmail         = "alice@example.com"
+	DefaultPassword      = "correct horse battery staple"
+	DefaultTOTPSecret    = "JBSWY3DPEHPK3PXP"
+	DefaultCode          = "123456"
+	DefaultCaptchaAnswer = "xyzzy"
+)
+
+// Texts the emulator shows in its pages' error elements (span#errorMsg and
+// .error-msg on 2020 pages, div[jsname=B34EJ] on 2024 pages), worded as
+// Google's English pages word them.
+const (
+	WrongPassword = "Wrong password. Try again or click Forgot password to reset it."
+	WrongCode     = "Wrong code. Try again."
+	NoAccount     = "Couldn’t find your Google Account"
+	CaptchaRetry  = "Please re-enter the characters you see in the image above"
+	PromptDenied  = "You denied the sign-in request on your phone."
+	CantUseMethod = "Something went wrong. Try another way to sign in."
+	Require2SVMsg = "Based on your organisation's policy, you need to turn on 2-step verification. Contact your administrator to learn more."
+)
+
+// Options script the emulated account and what Google does with it. The zero
+// value is a 2024-generation account with a password and no second factor.
+type Options struct {
+	// Generation is 2020 (ServiceLogin, form#gaia_loginform posting to
+	// /signin/v1/lookup, then form#challenge pages at
+	// /signin/challenge/<type>/<n>) or 2024 (/v3/signin/identifier, then
+	// /v3/signin/challenge/<type>?TL=… pages with an at token). 0 means 2024.
+	Generation int
+	// Email and Password are the account's (defaults DefaultEmail,
+	// DefaultPassword). The e-mail is compared without regard to case.
+	Email, Password string
+	// Second are the account's second factors; the first is the one Google
+	// asks for, the others are reachable through "Try another way". Empty
+	// means none.
+	Second []Factor
+	// CAPTCHA answers the first identifier POST with a CAPTCHA whose answer
+	// is CaptchaAnswer (default DefaultCaptchaAnswer, any case).
+	CAPTCHA       bool
+	CaptchaAnswer string
+	// Rejected answers the password POST with a 302 to /signin/rejected.
+	Rejected bool
+	// Require2SV makes the organisation enforce 2-Step Verification for an
+	// account that has none: after the password, the page with
+	// #contactAdminMessage (Second is ignored). The 2024 variant of that page
+	// is not captured; both generations get the captured 2020 page.
+	Require2SV bool
+	// NoAWSApp makes initsso, once signed in, answer 403
+	// app_not_configured_for_user instead of the SAMLResponse page.
+	NoAWSApp bool
+	// PromptApproveAfter scripts the phone prompts unless Approve or Deny was
+	// called: the device prompt (dp) page is answered with itself for the
+	// first PromptApproveAfter posts of its form and the next post passes;
+	// the Google Prompt (az) awaittx call answers at once with a txToken.
+	// -1 denies both.
+	PromptApproveAfter int
+	// PromptManual leaves the prompts pending until Approve or Deny is
+	// called: dp posts get the same page back and awaittx blocks.
+	PromptManual bool
+	// TOTPSecret is the base32 secret TOTP codes are checked against, one
+	// 30-second step either way (default DefaultTOTPSecret).
+	TOTPSecret string
+	// Code is the code SMS, BackupCode and SecurityCode accept (default
+	// DefaultCode). Spaces in the answer are ignored.
+	Code string
+	// SAMLResponse is the base64 SAMLResponse posted to AWS (default: one
+	// built by idptest.SAMLResponse granting idptest.RoleARN).
+	SAMLResponse string
+}
+
+// Recorded is one request the emulator received.
+type Recorded struct {
+	Method, Path string
+	Query        url.Values
+	// Form is the posted form (for awaittx, the JSON body's txId).
+	Form url.Values
+	// Problem says why the emulator refused the request ("" if it did
+	// not): malformed posts, missing cookies, rejected clients.
+	Problem string
+}
+
+// Server is a running emulated Google sign-in. Its URL stands for
+// https://accounts.google.com.
+type Server struct {
+	*httptest.Server
+	t      testing.TB
+	opts   Options
+	apiKey string
+	number string
+
+	mu        sync.Mutex
+	requests  []*Recorded
+	flows     map[string]*flow // by the __Host-GAPS cookie
+	sessions  map[string]string
+	decision  int // 0 pending, 1 approved, -1 denied
+	decided   chan struct{}
+	wasClosed bool
+	done      chan struct{}
+}
+
+// Cookie names: the sign-in cookie set when a sign-in begins, and the
+// session cookies set when it ends.
+const (
+	flowCookie = "__Host-GAPS"
+	sidCookie  = "SID"
+	psidCookie = "__Secure-1PSID"
+)
+
+// NewServer starts an emulated Google sign-in over TLS, closed when the test
+// ends. A bad Options fails the test at once.
+func NewServer(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if opts.Generation == 0 {
+		opts.Generation = 2024
+	}
+	if opts.Generation != 2020 && opts.Generation != 2024 {
+		t.Fatalf("googletest: Generation %d, want 2020 or 2024", opts.Generation)
+	}
+	for _, k := range opts.Second {
+		if k.challengeType() == 0 {
+			t.Fatalf("googletest: unknown factor %q", k)
+		}
+	}
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&opts.Email, DefaultEmail)
+	def(&opts.Password, DefaultPassword)
+	def(&opts.CaptchaAnswer, DefaultCaptchaAnswer)
+	def(&opts.TOTPSecret, DefaultTOTPSecret)
+	def(&opts.Code, DefaultCode)
+	if opts.SAMLResponse == "" {
+		opts.SAMLResponse = idptest.SAMLResponse(idptest.AssertionOptions{SessionName: opts.Email})
+	}
+	s := &Server{
+		t:        t,
+		opts:     opts,
+		apiKey:   "AIza" + token(),
+		number:   strconv.Itoa(10 + rand.IntN(90)),
+		flows:    map[string]*flow{},
+		sessions: map[string]string{},
+		decided:  make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	s.Server = httptest.NewTLSServer(s.handler())
+	t.Cleanup(s.Close)
+	// Cleanups run last-in first-out: release blocked awaittx calls before
+	// Close waits for them.
+	t.Cleanup(func() { close(s.done) })
+	return s
+}
+
+// Client returns a new client that trusts the server's certificate, with a
+// cookie jar of its own. Keep using one client to reuse the Google session
+// it signed in.
+func (s *Server) Client() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		s.t.Fatalf("googletest: cookie jar: %v", err)
+	}
+	return &http.Client{Transport: s.Server.Client().Transport, Jar: jar}
+}
+
+// InitSSOURL is the SAML app's start URL as the Workspace admin console gives
+// it: /o/saml2/initsso with idpid, spid and forceauthn=false. Clients are
+// expected to add hl=en; the requests record whether they did.
+func (s *Server) InitSSOURL(idpID, spID string) string {
+	q := url.Values{"idpid": {idpID}, "spid": {spID}, "forceauthn": {"false"}}
+	return s.URL + "/o/saml2/initsso?" + q.Encode()
+}
+
+// AwaitTxURL is where a client long-polls a Google Prompt transaction on
+// this server: POST {"txId": data-tx-id} to AwaitTxURL()+"?alt=json&key="+
+// data-api-key. Google's own endpoint is
+// https://content.googleapis.com/cryptauth/v1/authzen/awaittx, which the page
+// does not name, so clients need it configurable. The reply is
+// {"txToken": "…"} once approved, a 403 JSON error once denied.
+func (s *Server) AwaitTxURL() string { return s.URL + "/cryptauth/v1/authzen/awaittx" }
+
+// PromptNumber is the number the device prompt page asks to tap.
+func (s *Server) PromptNumber() string { return s.number }
+
+// TOTPCode returns the authenticator code valid now.
+func (s *Server) TOTPCode() string {
+	code, err := totp.GenerateCode(s.opts.TOTPSecret, time.Now())
+	if err != nil {
+		s.t.Errorf("googletest: TOTP code: %v", err)
+	}
+	return code
+}
+
+// Approve approves the phone prompts (dp and az) of every sign-in from now
+// on, overriding PromptApproveAfter, and releases blocked awaittx calls.
+func (s *Server) Approve() { s.decide(1) }
+
+// Deny denies the phone prompts of every sign-in from now on, overriding
+// PromptApproveAfter, and releases blocked awaittx calls.
+func (s *Server) Deny() { s.decide(-1) }
+
+func (s *Server) decide(d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.decision = d
+	if !s.wasClosed {
+		s.wasClosed = true
+		close(s.decided)
+	}
+}
+
+// Requests returns every request received so far, in order.
+func (s *Server) Requests() []Recorded {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Recorded, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
+}
+
+type recKey struct{}
+
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := r.ParseForm(); err != nil {
+				s.t.Errorf("googletest: %s %s: parse form: %v", r.Method, r.URL.Path, err)
+			}
+			rec := &Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm}
+			s.mu.Lock()
+			s.requests = append(s.requests, rec)
+			s.mu.Unlock()
+			h(w, r.WithContext(context.WithValue(r.Context(), recKey{}, rec)))
+		})
+	}
+	handle("GET /o/saml2/initsso", s.initSSO)
+	handle("GET /ServiceLogin", s.identifierPage)
+	handle("GET /v3/signin/identifier", s.identifierPage)
+	handle("POST /signin/v1/lookup", s.post)
+	handle("POST /v3/signin/identifier", s.post)
+	handle("GET /signin/challenge/{kind}/{id}", s.get)
+	handle("POST /signin/challenge/{kind}/{id}", s.post)
+	handle("POST /signin/challenge/skip", s.post)
+	handle("GET /signin/selectchallenge/{n}", s.get)
+	handle("GET /v3/signin/challenge/{kind}", s.get)
+	handle("POST /v3/signin/challenge/{kind}", s.post)
+	handle("POST /cryptauth/v1/authzen/awaittx", s.awaitTx)
+	handle("GET /Captcha", s.captcha)
+	handle("GET /signin/rejected", s.static("rejected.html"))
+	handle("GET /v3/signin/rejected", s.static("rejected.html"))
+	handle("GET /CookieMismatch", s.static("cookies.html"))
+	handle("/", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.failStatus(w, r, http.StatusNotFound, "no such page")
+	})
+	return mux
+}
+
+// initSSO is the SAML app's start: the SAMLResponse page with a session, the
+// identifier page without.
+func (s *Server) initSSO(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := r.URL.Query()
+	if q.Get("idpid") == "" || q.Get("spid") == "" {
+		s.fail(w, r, "initsso without idpid or spid")
+		return
+	}
+	if s.hasSession(r) && q.Get("forceauthn") != "true" {
+		if s.opts.NoAWSApp {
+			s.note(r, "the account has no AWS app (Options.NoAWSApp)")
+			s.renderError(w, http.StatusForbidden, "app_not_configured_for_user", "Service is not configured for this user.")
+			return
+		}
+		s.render(w, http.StatusOK, "saml.html", s.opts.SAMLResponse)
+		return
+	}
+	q.Del("from_login")
+	q.Del("as")
+	cont := s.URL + "/o/saml2/initsso?" + q.Encode()
+	var target string
+	if s.opts.Generation == 2020 {
+		cont += "&from_login=1&as=" + token()[:10]
+		target = "/ServiceLogin?" + url.Values{
+			"passive": {"1209600"}, "continue": {cont}, "followup": {cont},
+			"ltmpl": {"popup"}, "oauth": {"1"}, "faa": {"1"}, "sarp": {"1"}, "scc": {"1"},
+		}.Encode()
+	} else {
+		v := url.Values{
+			"continue": {cont}, "followup": {cont}, "dsh": {token()}, "faa": {"1"},
+			"flowEntry": {"ServiceLogin"}, "flowName": {"WebLiteSignIn"}, "ifkv": {token()},
+		}
+		if hl := q.Get("hl"); hl != "" {
+			v.Set("hl", hl)
+		}
+		target = "/v3/signin/identifier?" + v.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+func (s *Server) hasSession(r *http.Request) bool {
+	sid, err1 := r.Cookie(sidCookie)
+	psid, err2 := r.Cookie(psidCookie)
+	return err1 == nil && err2 == nil && s.sessions[sid.Value] != "" && s.sessions[sid.Value] == psid.Value
+}
+
+// identifierPage begins a sign-in: a new flow and its cookie.
+func (s *Server) identifierPage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if (r.URL.Path == "/ServiceLogin") != (s.opts.Generation == 2020) {
+		s.failStatus(w, r, http.StatusNotFound, fmt.Sprintf("%s is not a page of the %d generation", r.URL.Path, s.opts.Generation))
+		return
+	}
+	q := r.URL.Query()
+	cont := q.Get("continue")
+	cu, err := url.Parse(cont)
+	if err != nil || !strings.HasPrefix(cont, s.URL+"/o/saml2/initsso?") {
+		s.fail(w, r, fmt.Sprintf("continue %q is not this server's initsso", cont))
+		return
+	}
+	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	f := &flow{
+		id: token(), tl: token() + token(), at: token() + ":" + now, gxf: token() + ":" + now,
+		ifkv: q.Get("ifkv"), dsh: q.Get("dsh"), as: cu.Query().Get("as"),
+		start: cu.Query(), cont: cont, usi: token(),
+	}
+	for _, v := range []*string{&f.ifkv, &f.dsh} {
+		if *v == "" {
+			*v = token()
+		}
+	}
+	if f.as == "" {
+		f.as = token()[:10]
+	}
+	s.flows[f.id] = f
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: f.id, Path: "/", Secure: true, HttpOnly: true})
+	s.show(w, http.StatusOK, s.view(f))
+}
+
+func (s *Server) flowFor(r *http.Request) *flow {
+	c, err := r.Cookie(flowCookie)
+	if err != nil {
+		return nil
+	}
+	return s.flows[c.Value]
+}
+
+// cookieMismatch is Google's answer to a sign-in step without the cookie
+// set when the sign-in began.
+func (s *Server) cookieMismatch(w http.ResponseWriter, r *http.Request) {
+	s.note(r, "no "+flowCookie+" cookie of a sign-in in progress")
+	http.Redirect(w, r, "/CookieMismatch", http.StatusFound)
+}
+
+// get shows the page the flow is on; any other page is an error.
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.flowFor(r)
+	if f == nil {
+		s.cookieMismatch(w, r)
+		return
+	}
+	v := s.view(f)
+	if problem := sameTarget(r, v.URL); problem != "" {
+		s.fail(w, r, problem)
+		return
+	}
+	s.show(w, http.StatusOK, v)
+}
+
+// post answers a form of the page the flow is on.
+func (s *Server) post(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.flowFor(r)
+	if f == nil {
+		s.cookieMismatch(w, r)
+		return
+	}
+	v := s.view(f)
+	target, problem := v.match(r)
+	if problem != "" {
+		s.fail(w, r, problem)
+		return
+	}
+	vals := r.PostForm
+	problem, rejected := check(vals, target.Fields)
+	if problem != "" {
+		s.fail(w, r, problem)
+		return
+	}
+	if rejected {
+		s.note(r, "bgresponse is not js_enabled")
+		http.Redirect(w, r, "/signin/rejected?rrk=47", http.StatusFound)
+		return
+	}
+	switch {
+	case target.entry:
+		s.choose(w, r, f, target.factor, vals.Get("SendMethod") == "SMS")
+		return
+	case target == v.Skip || vals.Get("action") == "3" && (f.step == stepFactor || f.step == stepPassword):
+		if f.step != stepFactor {
+			s.show(w, http.StatusOK, v) // no other way to answer this page
+			return
+		}
+		f.step = stepSelect
+		http.Redirect(w, r, s.view(f).URL, http.StatusFound)
+		return
+	}
+	switch f.step {
+	case stepIdentifier:
+		s.identifier(w, r, f, vals)
+	case stepPassword:
+		s.password(w, r, f, v, vals)
+	case stepFactor:
+		s.factor(w, r, f, v, vals)
+	case stepSelect:
+		s.selection(w, r, f, v, vals)
+	case step2SV:
+		v.Error = WrongCode // the account has no backup codes
+		s.show(w, http.StatusOK, v)
+	}
+}
+
+func (s *Server) identifier(w http.ResponseWriter, r *http.Request, f *flow, vals url.Values) {
+	f.email = vals.Get("identifier")
+	answer := vals.Get("ca")
+	if s.opts.Generation == 2020 {
+		f.email, answer = vals.Get("Email"), vals.Get("identifier-captcha-input")
+	}
+	if s.opts.CAPTCHA && !f.captchaOK {
+		shown := f.ctoken != ""
+		f.ctoken = token()
+		v := s.view(f)
+		if !shown {
+			s.show(w, http.StatusOK, v)
+			return
+		}
+		if !strings.EqualFold(strings.TrimSpace(answer), s.opts.CaptchaAnswer) {
+			v.Error = CaptchaRetry
+			s.show(w, http.StatusOK, v)
+			return
+		}
+		f.captchaOK = true
+	}
+	if !strings.EqualFold(strings.TrimSpace(f.email), s.opts.Email) {
+		v := s.view(f)
+		v.Error = NoAccount
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	f.step = stepPassword
+	http.Redirect(w, r, s.view(f).URL, http.StatusFound)
+}
+
+func (s *Server) password(w http.ResponseWriter, r *http.Request, f *flow, v *view, vals url.Values) {
+	switch {
+	case s.opts.Rejected:
+		s.note(r, "rejected (Options.Rejected)")
+		http.Redirect(w, r, "/signin/rejected?rrk=47", http.StatusFound)
+	case vals.Get("Passwd") != s.opts.Password:
+		v.Error = WrongPassword
+		s.show(w, http.StatusOK, v)
+	case s.opts.Require2SV:
+		f.step = step2SV
+		http.Redirect(w, r, s.view(f).URL, http.StatusFound)
+	case len(s.opts.Second) == 0:
+		s.finish(w, r, f)
+	default:
+		s.choose(w, r, f, 0, false)
+	}
+}
+
+// choose puts the flow on factor i and redirects to its page.
+func (s *Server) choose(w http.ResponseWriter, r *http.Request, f *flow, i int, sent bool) {
+	f.step, f.factor = stepFactor, i
+	f.sent = sent && s.opts.Second[i] == SMS
+	f.posts, f.approved = 0, false
+	f.txID, f.txToken = token()+"=", token()
+	http.Redirect(w, r, s.view(f).URL, http.StatusFound)
+}
+
+func (s *Server) factor(w http.ResponseWriter, r *http.Request, f *flow, v *view, vals url.Values) {
+	pin := strings.ReplaceAll(vals.Get("Pin"), " ", "")
+	ok := false
+	switch s.opts.Second[f.factor] {
+	case TOTP:
+		ok, _ = totp.ValidateCustom(pin, s.opts.TOTPSecret, time.Now().UTC(), totp.ValidateOpts{
+			Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+		})
+	case SMS:
+		if !f.sent {
+			if m := vals.Get("SendMethod"); m == "SMS" || m == "VOICE" {
+				f.sent = true
+				http.Redirect(w, r, v.URL, http.StatusFound)
+			} else {
+				s.show(w, http.StatusOK, v) // nothing was sent
+			}
+			return
+		}
+		ok = pin == s.opts.Code
+	case BackupCode, SecurityCode:
+		ok = pin == s.opts.Code
+	case DevicePrompt:
+		f.posts++
+		switch s.promptDecision(f.posts) {
+		case 0:
+			s.show(w, http.StatusOK, v)
+			return
+		case -1:
+			v.Error = PromptDenied
+			s.show(w, http.StatusOK, v)
+			return
+		}
+		ok = true
+	case GooglePrompt:
+		tok := vals.Get("token")
+		if tok == "" {
+			if s.decision == -1 || !s.opts.PromptManual && s.opts.PromptApproveAfter < 0 {
+				v.Error = PromptDenied
+			}
+			s.show(w, http.StatusOK, v)
+			return
+		}
+		if tok != f.txToken || !f.approved {
+			s.fail(w, r, fmt.Sprintf("token %q is not a txToken awaittx gave for this transaction", tok))
+			return
+		}
+		ok = true
+	case SecurityKey, Passkey:
+		v.Error = CantUseMethod
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	if !ok {
+		v.Error = WrongCode
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	s.finish(w, r, f)
+}
+
+// promptDecision is 1 (approved), -1 (denied) or 0 (pending) for the posts-th
+// post of a device prompt form.
+func (s *Server) promptDecision(posts int) int {
+	switch {
+	case s.decision != 0:
+		return s.decision
+	case s.opts.PromptManual:
+		return 0
+	case s.opts.PromptApproveAfter < 0:
+		return -1
+	case posts > s.opts.PromptApproveAfter:
+		return 1
+	}
+	return 0
+}
+
+// selection answers the 2024 selection form. How the browser encodes the
+// choice is not in the captures (JavaScript adds it): the emulator accepts
+// selectedChallenge=<challengeid>, or challenge=<challengeid>,<variant> as
+// a no-JS browser would send the option's button.
+func (s *Server) selection(w http.ResponseWriter, r *http.Request, f *flow, v *view, vals url.Values) {
+	id, ch := vals.Get("selectedChallenge"), vals.Get("challenge")
+	if (id == "") == (ch == "") {
+		s.fail(w, r, "a selection must carry exactly one of selectedChallenge and challenge")
+		return
+	}
+	variant := ""
+	if ch != "" {
+		id, variant, _ = strings.Cut(ch, ",")
+	}
+	n, err := strconv.Atoi(id)
+	i := n - firstFactorID
+	if err != nil || i < 0 || i >= len(s.opts.Second) {
+		s.fail(w, r, fmt.Sprintf("no challenge with id %q on the selection page", id))
+		return
+	}
+	if !s.opts.Second[i].availableV3() {
+		v.Error = CantUseMethod
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	s.choose(w, r, f, i, variant == "SMS")
+}
+
+// finish ends a sign-in: session cookies and a redirect to the continue URL.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, f *flow) {
+	sid, psid := token(), token()
+	s.sessions[sid] = psid
+	http.SetCookie(w, &http.Cookie{Name: sidCookie, Value: sid, Path: "/", Secure: true, HttpOnly: true})
+	http.SetCookie(w, &http.Cookie{Name: psidCookie, Value: psid, Path: "/", Secure: true, HttpOnly: true})
+	delete(s.flows, f.id)
+	target := f.cont
+	if !strings.Contains(target, "from_login=1") {
+		target += "&from_login=1&as=" + f.as
+	}
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// awaitTx is the Google Prompt long poll: it answers once the prompt is
+// approved or denied.
+func (s *Server) awaitTx(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		TxID string `json:"txId"`
+	}
+	err := json.NewDecoder(r.Body).Decode(&body)
+	s.mu.Lock()
+	if rec, ok := r.Context().Value(recKey{}).(*Recorded); ok {
+		rec.Form = url.Values{"txId": {body.TxID}}
+	}
+	var f *flow
+	for _, fl := range s.flows {
+		if fl.step == stepFactor && s.opts.Second[fl.factor] == GooglePrompt && fl.txID == body.TxID {
+			f = fl
+		}
+	}
+	problem := ""
+	switch {
+	case err != nil:
+		problem = fmt.Sprintf("body is not {\"txId\": …}: %v", err)
+	case r.URL.Query().Get("key") != s.apiKey || r.URL.Query().Get("alt") != "json":
+		problem = "key is not the page's data-api-key, or alt is not json"
+	case f == nil:
+		problem = fmt.Sprintf("no Google Prompt transaction %q in progress", body.TxID)
+	}
+	if problem != "" {
+		s.note(r, problem)
+		s.t.Errorf("googletest: POST %s: %s", r.URL.Path, problem)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusBadRequest, apiError(http.StatusBadRequest, problem, "INVALID_ARGUMENT"))
+		return
+	}
+	d := s.decision
+	if d == 0 && !s.opts.PromptManual {
+		d = 1
+		if s.opts.PromptApproveAfter < 0 {
+			d = -1
+		}
+	}
+	s.mu.Unlock()
+	if d == 0 {
+		select {
+		case <-s.decided:
+		case <-r.Context().Done():
+			return
+		case <-s.done:
+			writeJSON(w, http.StatusServiceUnavailable, apiError(http.StatusServiceUnavailable, "the server is closing", "UNAVAILABLE"))
+			return
+		case <-time.After(30 * time.Second):
+			writeJSON(w, http.StatusInternalServerError, apiError(http.StatusInternalServerError, "the transaction timed out", "INTERNAL"))
+			return
+		}
+		s.mu.Lock()
+		d = s.decision
+		s.mu.Unlock()
+	}
+	if d < 0 {
+		writeJSON(w, http.StatusForbidden, apiError(http.StatusForbidden, "The transaction was denied.", "PERMISSION_DENIED"))
+		return
+	}
+	s.mu.Lock()
+	f.approved = true
+	tok := f.txToken
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]string{"txToken": tok})
+}
+
+func apiError(code int, msg, status string) any {
+	return map[string]any{"error": map[string]any{"code": code, "message": msg, "status": status}}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// captcha serves the CAPTCHA image of the sign-in in progress.
+func (s *Server) captcha(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	f := s.flowFor(r)
+	ok := f != nil && f.ctoken != "" && r.URL.Query().Get("ctoken") == f.ctoken
+	if !ok {
+		s.note(r, "no CAPTCHA with this ctoken for this cookie")
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	img := image.NewGray(image.Rect(0, 0, 60, 20))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rand.IntN(256))
+	}
+	img.Set(0, 0, color.White)
+	w.Header().Set("Content-Type", "image/png")
+	_ = png.Encode(w, img)
+}
+
+func (s *Server) static(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) { s.render(w, http.StatusOK, name, nil) }
+}
+
+// note records why a request was refused. The caller holds s.mu.
+func (s *Server) note(r *http.Request, problem string) {
+	if rec, ok := r.Context().Value(recKey{}).(*Recorded); ok {
+		rec.Problem = problem
+	}
+}
+
+// fail answers a malformed request as Google does, with a 400 page, and
+// fails the test. The caller holds s.mu.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, problem string) {
+	s.failStatus(w, r, http.StatusBadRequest, problem)
+}
+
+func (s *Server) failStatus(w http.ResponseWriter, r *http.Request, status int, problem string) {
+	s.note(r, problem)
+	s.t.Errorf("googletest: %s %s: %s", r.Method, r.URL.Path, problem)
+	msg := "The server cannot process the request because it is malformed. It should not be retried."
+	if status == http.StatusNotFound {
+		msg = "The requested URL was not found on this server."
+	}
+	s.renderError(w, status, "", msg)
+}
+
+func (s *Server) renderError(w http.ResponseWriter, status int, code, msg string) {
+	s.render(w, status, "error.html", map[string]any{
+		"Status": status, "Reason": http.StatusText(status), "Code": code, "Message": msg,
+	})
+}
+
+func (s *Server) show(w http.ResponseWriter, status int, v *view) {
+	s.render(w, status, v.tmpl, v)
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+		s.t.Errorf("googletest: render %s: %v", name, err)
+	}
+}
