@@ -149,8 +149,9 @@ type Recorded struct {
 	Query        url.Values
 	// Form is the posted form (for awaittx, the JSON body's txId).
 	Form url.Values
-	// Problem says why the emulator refused the request ("" if it did
-	// not): malformed posts, missing cookies, rejected clients.
+	// Problem says what the client did wrong ("" if nothing): a malformed
+	// or misdirected request, a missing cookie, bgresponse not js_enabled.
+	// Outcomes scripted by Options (Rejected, NoAWSApp…) are not problems.
 	Problem string
 }
 
@@ -347,7 +348,6 @@ func (s *Server) initSSO(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.hasSession(r) && q.Get("forceauthn") != "true" {
 		if s.opts.NoAWSApp {
-			s.note(r, "the account has no AWS app (Options.NoAWSApp)")
 			s.renderError(w, http.StatusForbidden, "app_not_configured_for_user", "Service is not configured for this user.")
 			return
 		}
@@ -537,7 +537,6 @@ func (s *Server) identifier(w http.ResponseWriter, r *http.Request, f *flow, val
 func (s *Server) password(w http.ResponseWriter, r *http.Request, f *flow, v *view, vals url.Values) {
 	switch {
 	case s.opts.Rejected:
-		s.note(r, "rejected (Options.Rejected)")
 		http.Redirect(w, r, "/signin/rejected?rrk=47", http.StatusFound)
 	case vals.Get("Passwd") != s.opts.Password:
 		v.Error = WrongPassword
@@ -669,8 +668,8 @@ func (s *Server) selection(w http.ResponseWriter, r *http.Request, f *flow, v *v
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, f *flow) {
 	sid, psid := token(), token()
 	s.sessions[sid] = psid
-	http.SetCookie(w, &http.Cookie{Name: sidCookie, Value: sid, Path: "/", Secure: true, HttpOnly: true})
-	http.SetCookie(w, &http.Cookie{Name: psidCookie, Value: psid, Path: "/", Secure: true, HttpOnly: true})
+	http.SetCookie(w, &http.Cookie{Name: sidCookie, Value: sid, Path: "/", Secure: true, HttpOnly: true, Expires: time.Now().Add(400 * 24 * time.Hour)}) // Google keeps SID for about two years
+	http.SetCookie(w, &http.Cookie{Name: psidCookie, Value: psid, Path: "/", Secure: true, HttpOnly: true, Expires: time.Now().Add(400 * 24 * time.Hour)})
 	delete(s.flows, f.id)
 	target := f.cont
 	if !strings.Contains(target, "from_login=1") {

@@ -139,6 +139,9 @@ func TestFlows(t *testing.T) {
 		name string
 		opts googletest.Options
 		run  func(t *testing.T, b *browser, srv *googletest.Server)
+		// wantProblem is in the recorded problem of the request before the
+		// last; other requests must have none.
+		wantProblem string
 	}{
 		{
 			name: "password and TOTP, then session reuse",
@@ -220,6 +223,7 @@ func TestFlows(t *testing.T) {
 				b.do(req)
 				b.want(google.KindRejected)
 			},
+			wantProblem: "bgresponse",
 		},
 		{
 			name: "2SV required",
@@ -459,6 +463,16 @@ func TestFlows(t *testing.T) {
 				srv := googletest.NewServer(t, opts)
 				b := newBrowser(t, srv)
 				tt.run(t, b, srv)
+				reqs := srv.Requests()
+				for i, r := range reqs {
+					want := ""
+					if i == len(reqs)-2 { // the POST before the redirect to /signin/rejected
+						want = tt.wantProblem
+					}
+					if (want == "") != (r.Problem == "") || !strings.Contains(r.Problem, want) {
+						t.Errorf("%s %s: problem %q, want %q", r.Method, r.Path, r.Problem, want)
+					}
+				}
 				if gen == 2024 && !b.page.V3 && b.page.Kind != google.KindSAML && b.page.Kind != google.KindRejected &&
 					b.page.Kind != google.Kind2SVRequired && b.page.Kind != google.KindNoApp {
 					t.Errorf("a 2024 page was not recognised as v3: %s", b.page.URL)
