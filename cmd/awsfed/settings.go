@@ -66,6 +66,7 @@ type loginFlags struct {
 	JSON           bool
 	DebugDir       string
 	NoSessionCache bool
+	MFATimeout     time.Duration
 }
 
 // isAWSFedProfile reports whether a config section is one awsfed logs into.

@@ -1,7 +1,9 @@
 package google
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +22,10 @@ const DefaultBaseURL = "https://accounts.google.com"
 // DefaultUserAgent is a current desktop browser's; Google mails "new
 // sign-in from an unknown device" to users of tools that name themselves.
 const DefaultUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+
+// DefaultAwaitTxURL is the endpoint the Google Prompt page's script polls
+// until the person answers on the phone.
+const DefaultAwaitTxURL = "https://content.googleapis.com/cryptauth/v1/authzen/awaittx"
 
 // maxHops bounds the pages of one sign-in.
 const maxHops = 40
@@ -45,6 +51,9 @@ type Provider struct {
 	Status io.Writer
 	// PromptTimeout bounds the wait for a phone prompt (default 2m).
 	PromptTimeout time.Duration
+	// AwaitTxURL is where the Google Prompt's long poll goes (default
+	// DefaultAwaitTxURL).
+	AwaitTxURL string
 	// Prefer lists the second factors to use, in order, when Google offers
 	// a choice (default: TOTP, phone prompt, SMS, security code, backup code).
 	Prefer []Kind
@@ -96,8 +105,17 @@ func (p *Provider) Authenticate(ctx context.Context, in idp.LoginInput) (*idp.As
 	return nil, &idp.PageError{URL: form.Redact(page.URL), Title: page.Title, Reason: fmt.Sprintf("still no SAMLResponse after %d pages", maxHops)}
 }
 
+// secondFactors are the kinds a --mfa preference may steer away from.
+var secondFactors = map[Kind]bool{KindTOTP: true, KindSMS: true, KindSMSSend: true, KindPrompt: true,
+	KindDevicePrompt: true, KindBackupCode: true, KindSecurityCode: true}
+
 // step answers one page and returns the next.
 func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
+	if secondFactors[g.Kind] && !w.wanted(g.Kind) && g.Skip != nil && !w.codeSent[KindSelection] {
+		// Google's default factor is not the one asked for: try another way.
+		w.codeSent[KindSelection] = true
+		return w.submit(ctx, g.Skip)
+	}
 	switch g.Kind {
 	case KindIdentifier:
 		return w.identifier(ctx, g)
@@ -112,6 +130,8 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 		return w.selection(ctx, g)
 	case KindDevicePrompt:
 		return w.devicePrompt(ctx, g)
+	case KindPrompt:
+		return w.googlePrompt(ctx, g)
 	case KindRejected:
 		return nil, &idp.RefusedError{Err: errors.New("the sign-in was refused by Google as automated"),
 			Hint: "wait a while and try again, sign in once in a browser on this machine, or keep the Google session (it is kept after a successful login)"}
@@ -185,9 +205,114 @@ func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
 	return w.submit(ctx, g.Form)
 }
 
+// googlePrompt answers the Google Prompt (az): it long-polls awaittx with
+// the page's transaction until the person taps Yes or No, then posts the
+// page's form with the token the poll returns.
+func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
+	if g.Prompt.APIKey == "" || g.Prompt.TxID == "" {
+		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Reason: "the Google Prompt page has no transaction (data-api-key, data-tx-id)"}
+	}
+	msg := "Check your phone: tap Yes on the Google prompt"
+	if g.Number != "" {
+		msg += fmt.Sprintf(" (number %s)", g.Number)
+	}
+	w.status(msg + "…")
+	timeout := w.p.PromptTimeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	endpoint := w.p.AwaitTxURL
+	if endpoint == "" {
+		endpoint = DefaultAwaitTxURL
+	}
+	u := endpoint + "?" + url.Values{"alt": {"json"}, "key": {g.Prompt.APIKey}}.Encode()
+	body, err := json.Marshal(map[string]string{"txId": g.Prompt.TxID})
+	if err != nil {
+		return nil, err
+	}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", w.userAgent())
+		resp, err := w.p.Client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, &idp.RefusedError{Err: fmt.Errorf("the Google prompt was not answered within %s", timeout), Hint: "answer it sooner, or raise --mfa-timeout"}
+			}
+			return nil, fmt.Errorf("wait for the Google prompt: %w", err)
+		}
+		var out struct {
+			TxToken string `json:"txToken"`
+		}
+		derr := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK && derr == nil && out.TxToken != "":
+			g.Form.Set("token", out.TxToken)
+			g.Form.Set("TrustDevice", "on")
+			return w.submit(ctx, g.Form)
+		case resp.StatusCode >= 500:
+			// The poll ends without an answer now and then: ask again.
+			if err := w.sleep(ctx, time.Second); err != nil {
+				return nil, &idp.RefusedError{Err: fmt.Errorf("the Google prompt was not answered within %s", timeout), Hint: "answer it sooner, or raise --mfa-timeout"}
+			}
+		default:
+			return nil, &idp.RefusedError{Err: errors.New("the Google prompt was denied or has expired"), Hint: "run the login again and tap Yes"}
+		}
+	}
+}
+
+// preferenceNames are the names --mfa takes.
+var preferenceNames = map[string][]Kind{
+	"totp":          {KindTOTP},
+	"phone":         {KindDevicePrompt, KindPrompt},
+	"sms":           {KindSMS},
+	"backup":        {KindBackupCode},
+	"security-code": {KindSecurityCode},
+}
+
+// ParsePreference reads an --mfa list such as "totp,phone,sms" into the
+// order Provider.Prefer takes; "" or "auto" is nil (the default order).
+func ParsePreference(list string) ([]Kind, error) {
+	var kinds []Kind
+	for _, name := range strings.Split(list, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" || name == "auto" {
+			continue
+		}
+		k, ok := preferenceNames[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown second factor %q: use totp, phone, sms, backup or security-code", name)
+		}
+		kinds = append(kinds, k...)
+	}
+	return kinds, nil
+}
+
+// wanted reports whether the person's preference allows factor k.
+func (w *walk) wanted(k Kind) bool {
+	if len(w.p.Prefer) == 0 {
+		return true
+	}
+	if k == KindSMSSend {
+		k = KindSMS
+	}
+	for _, p := range w.p.Prefer {
+		if p == k {
+			return true
+		}
+	}
+	return false
+}
+
 // usable are the methods awsfed can answer without a browser, in the order
 // it picks them when no preference is given.
-var usable = []Kind{KindTOTP, KindDevicePrompt, KindSMS, KindSecurityCode, KindBackupCode}
+var usable = []Kind{KindTOTP, KindDevicePrompt, KindPrompt, KindSMS, KindSecurityCode, KindBackupCode}
 
 // selection picks the first usable method on Google's list. On the
 // 2020-2023 list each method is a form; on the 2024 list the choice goes
@@ -298,12 +423,15 @@ func (w *walk) submit(ctx context.Context, f *form.Form) (*form.Page, error) {
 	return w.do(req)
 }
 
-func (w *walk) do(req *http.Request) (*form.Page, error) {
-	ua := w.p.UserAgent
-	if ua == "" {
-		ua = DefaultUserAgent
+func (w *walk) userAgent() string {
+	if w.p.UserAgent != "" {
+		return w.p.UserAgent
 	}
-	req.Header.Set("User-Agent", ua)
+	return DefaultUserAgent
+}
+
+func (w *walk) do(req *http.Request) (*form.Page, error) {
+	req.Header.Set("User-Agent", w.userAgent())
 	req.Header.Set("Accept-Language", "en-US,en;q=0.9")
 	return form.Do(w.p.Client, req)
 }

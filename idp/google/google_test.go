@@ -40,10 +40,11 @@ func newProvider(t *testing.T, srv *googletest.Server, status *bytes.Buffer) *go
 	c := srv.Client()
 	c.Jar, _ = cookiejar.New(nil)
 	return &google.Provider{
-		StartURL: srv.InitSSOURL("C01abc234", "123456789012"),
-		Client:   c,
-		Status:   status,
-		Sleep:    func(context.Context, time.Duration) error { return nil },
+		StartURL:   srv.InitSSOURL("C01abc234", "123456789012"),
+		AwaitTxURL: srv.AwaitTxURL(),
+		Client:     c,
+		Status:     status,
+		Sleep:      func(context.Context, time.Duration) error { return nil },
 		// A prompt that is never answered must not hold the test.
 		PromptTimeout: 10 * time.Second,
 	}
@@ -70,6 +71,12 @@ func TestAuthenticate(t *testing.T) {
 			wantText: "Check your phone: tap Yes"},
 		{name: "phone prompt denied", opts: googletest.Options{Second: []googletest.Factor{googletest.DevicePrompt}, PromptApproveAfter: -1},
 			wantText: "denied"},
+		{name: "Google Prompt approved", opts: googletest.Options{Second: []googletest.Factor{googletest.GooglePrompt}, PromptApproveAfter: 1},
+			wantText: "Check your phone: tap Yes on the Google prompt"},
+		{name: "Google Prompt denied", opts: googletest.Options{Second: []googletest.Factor{googletest.GooglePrompt}, PromptApproveAfter: -1},
+			wantText: "denied"},
+		{name: "try another way to a TOTP", opts: googletest.Options{Second: []googletest.Factor{googletest.SecurityKey, googletest.TOTP}},
+			codes: []string{"totp"}, wantCodes: 1},
 		{name: "wrong password", password: "nope", wantErr: idp.ErrWrongPassword, wantText: googletest.WrongPassword},
 		{name: "rejected as automated", opts: googletest.Options{Rejected: true}, wantText: "refused by Google as automated"},
 		{name: "2SV required", opts: googletest.Options{Require2SV: true}, wantText: "2-step verification. Contact your administrator"},
@@ -152,5 +159,32 @@ func TestAuthenticateKeptSession(t *testing.T) {
 		if _, err := p.Authenticate(t.Context(), in); err != nil {
 			t.Errorf("generation %d, second run: %v", gen, err)
 		}
+	}
+}
+
+// TestPreferenceSteersAwayFromDefault checks that --mfa phone goes past
+// Google's default authenticator-code page to the phone prompt.
+func TestPreferenceSteersAwayFromDefault(t *testing.T) {
+	for _, gen := range []int{2020, 2024} {
+		srv := googletest.NewServer(t, googletest.Options{Generation: gen, PromptApproveAfter: 1,
+			Second: []googletest.Factor{googletest.TOTP, googletest.DevicePrompt}})
+		var status bytes.Buffer
+		p := newProvider(t, srv, &status)
+		prefer, err := google.ParsePreference("phone,sms")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Prefer = prefer
+		cs := &codes{srv: srv}
+		if _, err := p.Authenticate(t.Context(), idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil }, Codes: cs}); err != nil {
+			t.Fatalf("generation %d: %v", gen, err)
+		}
+		if len(cs.labels) != 0 || !strings.Contains(status.String(), "Check your phone") {
+			t.Errorf("generation %d: codes asked %q, status %q; want the phone prompt only", gen, cs.labels, status.String())
+		}
+	}
+	if _, err := google.ParsePreference("totp,carrier-pigeon"); err == nil || !strings.Contains(err.Error(), "carrier-pigeon") {
+		t.Errorf("an unknown factor name was accepted: %v", err)
 	}
 }
