@@ -25,6 +25,9 @@ type LoginInput struct {
 	Password func(ctx context.Context) (string, error)
 	// Codes returns one-time codes for a second factor.
 	Codes CodeSource
+	// Ask puts a question to the person (a CAPTCHA's text) and returns the
+	// answer; nil when no one can be asked.
+	Ask func(ctx context.Context, question string) (string, error)
 }
 
 // CodeSource hands out one-time codes. Each call returns a code that has not

@@ -235,6 +235,15 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 		Password: o.passwordSource(s),
 		Codes:    &maskedCodes{src: o.codeSource(s), secrets: &o.secrets},
 	}
+	if o.canPrompt() {
+		in.Ask = func(ctx context.Context, question string) (string, error) {
+			p, err := o.prompt()
+			if err != nil {
+				return "", err
+			}
+			return p.Input(ctx, question+": ")
+		}
+	}
 	a, err := p.Authenticate(ctx, in)
 	if errors.Is(err, idp.ErrNoRoles) {
 		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)

@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/idp/internal/form"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // DefaultBaseURL is Google's sign-in service.
@@ -67,6 +69,7 @@ type walk struct {
 	in           idp.LoginInput
 	passwordSent bool
 	codeSent     map[Kind]bool
+	captchas     int
 }
 
 // Authenticate signs in and returns the assertion Google issues.
@@ -128,6 +131,8 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 		return w.submit(ctx, g.Form)
 	case KindSelection:
 		return w.selection(ctx, g)
+	case KindCaptcha:
+		return w.captcha(ctx, g)
 	case KindDevicePrompt:
 		return w.devicePrompt(ctx, g)
 	case KindPrompt:
@@ -308,6 +313,77 @@ func (w *walk) wanted(k Kind) bool {
 		}
 	}
 	return false
+}
+
+// captchaFields are the answer inputs of the CAPTCHA pages, newest first.
+var captchaFields = []string{"ca", "identifier-captcha-input", "logincaptcha"}
+
+// captcha shows Google's CAPTCHA to the person (its URL, and the image
+// saved to a private file) and posts the answer with the page's form.
+func (w *walk) captcha(ctx context.Context, g *Page) (*form.Page, error) {
+	if w.captchas++; w.captchas > 3 {
+		return nil, &idp.RefusedError{Err: errors.New("the sign-in kept meeting a CAPTCHA"), Hint: "wait a while, or sign in once in a browser on this machine"}
+	}
+	if w.in.Ask == nil {
+		return nil, &ui.InputNeededError{What: "the answer to a CAPTCHA Google shows",
+			Hint: "a CAPTCHA needs a person: run awsfed login once on a terminal (the kept session then spares later runs)"}
+	}
+	if g.Form == nil {
+		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Reason: "a CAPTCHA page without a form"}
+	}
+	field := ""
+	for _, name := range captchaFields {
+		if g.Form.Input(name) != nil {
+			field = name
+			break
+		}
+	}
+	if field == "" {
+		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Reason: "a CAPTCHA page without an answer field"}
+	}
+	msg := "Google asks you to type the characters of a CAPTCHA: " + g.CaptchaURL
+	if file, err := w.saveCaptcha(ctx, g.CaptchaURL); err == nil {
+		msg += " (the image is saved in " + file + ")"
+	}
+	w.status(msg)
+	answer, err := w.in.Ask(ctx, "CAPTCHA characters")
+	if err != nil {
+		return nil, err
+	}
+	g.Form.Set(field, strings.TrimSpace(answer))
+	if g.Form.Input("identifier") != nil && w.in.Username != "" {
+		g.Form.Set("identifier", w.in.Username)
+	}
+	return w.submit(ctx, g.Form)
+}
+
+// saveCaptcha fetches the CAPTCHA image into a new 0600 temporary file.
+func (w *walk) saveCaptcha(ctx context.Context, imageURL string) (string, error) {
+	if imageURL == "" {
+		return "", errors.New("no image")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, imageURL, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("User-Agent", w.userAgent())
+	resp, err := w.p.Client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	f, err := os.CreateTemp("", "awsfed-captcha-*.png") // created 0600
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, io.LimitReader(resp.Body, 2<<20)); err != nil {
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // usable are the methods awsfed can answer without a browser, in the order

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http/cookiejar"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/idp/google"
 	"github.com/seed-2d15385e/awsfed/idp/google/googletest"
 	"github.com/seed-2d15385e/awsfed/idp/idptest"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // codes hands out scripted codes; "totp" stands for the emulator's current
@@ -186,5 +188,44 @@ func TestPreferenceSteersAwayFromDefault(t *testing.T) {
 	}
 	if _, err := google.ParsePreference("totp,carrier-pigeon"); err == nil || !strings.Contains(err.Error(), "carrier-pigeon") {
 		t.Errorf("an unknown factor name was accepted: %v", err)
+	}
+}
+
+func TestCaptcha(t *testing.T) {
+	for _, gen := range []int{2020, 2024} {
+		srv := googletest.NewServer(t, googletest.Options{Generation: gen, CAPTCHA: true})
+		var status bytes.Buffer
+		p := newProvider(t, srv, &status)
+		in := idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil }, Codes: &codes{srv: srv}}
+		// Under --no-prompt no one can answer: exit 4.
+		_, err := p.Authenticate(t.Context(), in)
+		var need *ui.InputNeededError
+		if !errors.As(err, &need) || !strings.Contains(err.Error(), "CAPTCHA") {
+			t.Errorf("generation %d without a person: %v, want an input-needed error", gen, err)
+		}
+		// A person answers, wrongly first.
+		srv = googletest.NewServer(t, googletest.Options{Generation: gen, CAPTCHA: true})
+		p = newProvider(t, srv, &status)
+		answers := []string{"wrong", strings.ToUpper(googletest.DefaultCaptchaAnswer)}
+		in.Ask = func(_ context.Context, q string) (string, error) {
+			a := answers[0]
+			answers = answers[1:]
+			return a, nil
+		}
+		if _, err := p.Authenticate(t.Context(), in); err != nil {
+			t.Fatalf("generation %d: %v", gen, err)
+		}
+		out := status.String()
+		i := strings.Index(out, "saved in ")
+		if i < 0 || !strings.Contains(out, "/Captcha?") {
+			t.Fatalf("status = %q, want the image URL and file", out)
+		}
+		file := strings.TrimSuffix(strings.Fields(out[i+len("saved in "):])[0], ")")
+		fi, err := os.Stat(file)
+		if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() == 0 {
+			t.Errorf("captcha image %s: %v %v", file, err, fi)
+		}
+		os.Remove(file)
 	}
 }
