@@ -210,6 +210,25 @@ func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
 	return w.submit(ctx, g.Form)
 }
 
+// awaitPhone tells the person what to do on the phone and bounds the wait
+// by PromptTimeout; notAnswered is the refusal to return when it runs out.
+func (w *walk) awaitPhone(ctx context.Context, what, number string) (_ context.Context, cancel context.CancelFunc, notAnswered func() error) {
+	msg := "Check your phone: " + what
+	if number != "" {
+		msg += fmt.Sprintf(" (number %s)", number)
+	}
+	w.status(msg + "…")
+	timeout := w.p.PromptTimeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel = context.WithTimeout(ctx, timeout)
+	return ctx, cancel, func() error {
+		return &idp.RefusedError{Err: fmt.Errorf("the phone prompt was not answered within %s", timeout),
+			Hint: "answer it sooner, or raise --mfa-timeout"}
+	}
+}
+
 // googlePrompt answers the Google Prompt (az): it long-polls awaittx with
 // the page's transaction until the person taps Yes or No, then posts the
 // page's form with the token the poll returns.
@@ -217,16 +236,7 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 	if g.Prompt.APIKey == "" || g.Prompt.TxID == "" {
 		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Reason: "the Google Prompt page has no transaction (data-api-key, data-tx-id)"}
 	}
-	msg := "Check your phone: tap Yes on the Google prompt"
-	if g.Number != "" {
-		msg += fmt.Sprintf(" (number %s)", g.Number)
-	}
-	w.status(msg + "…")
-	timeout := w.p.PromptTimeout
-	if timeout == 0 {
-		timeout = 2 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, notAnswered := w.awaitPhone(ctx, "tap Yes on the Google prompt", g.Number)
 	defer cancel()
 	endpoint := w.p.AwaitTxURL
 	if endpoint == "" {
@@ -247,7 +257,7 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 		resp, err := w.p.Client.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, &idp.RefusedError{Err: fmt.Errorf("the Google prompt was not answered within %s", timeout), Hint: "answer it sooner, or raise --mfa-timeout"}
+				return nil, notAnswered()
 			}
 			return nil, fmt.Errorf("wait for the Google prompt: %w", err)
 		}
@@ -264,7 +274,7 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 		case resp.StatusCode >= 500:
 			// The poll ends without an answer now and then: ask again.
 			if err := w.sleep(ctx, time.Second); err != nil {
-				return nil, &idp.RefusedError{Err: fmt.Errorf("the Google prompt was not answered within %s", timeout), Hint: "answer it sooner, or raise --mfa-timeout"}
+				return nil, notAnswered()
 			}
 		default:
 			return nil, &idp.RefusedError{Err: errors.New("the Google prompt was denied or has expired"), Hint: "run the login again and tap Yes"}
@@ -428,23 +438,13 @@ func (w *walk) selection(ctx context.Context, g *Page) (*form.Page, error) {
 // devicePrompt waits for "Tap Yes" on the phone: it re-posts the page's
 // form with back-off until Google moves on, or the timeout passes.
 func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
-	msg := "Check your phone: tap Yes"
-	if g.Number != "" {
-		msg += fmt.Sprintf(" (number %s)", g.Number)
-	}
-	w.status(msg + "…")
-	timeout := w.p.PromptTimeout
-	if timeout == 0 {
-		timeout = 2 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, notAnswered := w.awaitPhone(ctx, "tap Yes", g.Number)
 	defer cancel()
 	delay := time.Second
 	for {
 		next, err := w.submit(ctx, g.Form)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, &idp.RefusedError{Err: fmt.Errorf("the phone prompt was not approved within %s", timeout),
-				Hint: "approve it sooner, or raise --mfa-timeout"}
+			return nil, notAnswered()
 		}
 		if err != nil {
 			return nil, err

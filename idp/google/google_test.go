@@ -229,3 +229,20 @@ func TestCaptcha(t *testing.T) {
 		os.Remove(file)
 	}
 }
+
+// TestPhonePromptTimeout checks that an unanswered prompt ends, as a
+// refusal naming --mfa-timeout, for both kinds of phone prompt.
+func TestPhonePromptTimeout(t *testing.T) {
+	for _, f := range []googletest.Factor{googletest.DevicePrompt, googletest.GooglePrompt} {
+		srv := googletest.NewServer(t, googletest.Options{PromptManual: true, Second: []googletest.Factor{f}})
+		p := newProvider(t, srv, &bytes.Buffer{})
+		p.PromptTimeout = 300 * time.Millisecond
+		p.Sleep = nil // real waits, bounded by the timeout
+		_, err := p.Authenticate(t.Context(), idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil }, Codes: &codes{srv: srv}})
+		var refused *idp.RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "not answered within 300ms") || !strings.Contains(err.Error(), "--mfa-timeout") {
+			t.Errorf("%s: error = %v, want a refusal naming the timeout", f, err)
+		}
+	}
+}
