@@ -432,16 +432,26 @@ func (s *Server) cookieMismatch(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/CookieMismatch", http.StatusFound)
 }
 
+// current returns the sign-in in progress and the page it is on, or
+// answers as Google does to a request without its cookie and returns nils.
+// s.mu must be held.
+func (s *Server) current(w http.ResponseWriter, r *http.Request) (*flow, *view) {
+	f := s.flowFor(r)
+	if f == nil {
+		s.cookieMismatch(w, r)
+		return nil, nil
+	}
+	return f, s.view(f)
+}
+
 // get shows the page the flow is on; any other page is an error.
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.flowFor(r)
-	if f == nil {
-		s.cookieMismatch(w, r)
+	_, v := s.current(w, r)
+	if v == nil {
 		return
 	}
-	v := s.view(f)
 	if problem := sameTarget(r, v.URL); problem != "" {
 		s.fail(w, r, problem)
 		return
@@ -453,12 +463,10 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.flowFor(r)
-	if f == nil {
-		s.cookieMismatch(w, r)
+	f, v := s.current(w, r)
+	if v == nil {
 		return
 	}
-	v := s.view(f)
 	target, problem := v.match(r)
 	if problem != "" {
 		s.fail(w, r, problem)
