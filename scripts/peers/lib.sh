@@ -187,6 +187,19 @@ answering() {
   [ -n "$url" ] && curl -fsS -o /dev/null --max-time 3 "$url" 2>/dev/null
 }
 
+# peer_running_env: print the env of the IdP if it runs and answers; otherwise stop a
+# server that does not answer, clear its files and fail (start then starts afresh).
+peer_running_env() {
+  local pid
+  if pid=$(running); then
+    if answering; then cat "$ENVFILE"; return 0; fi
+    note "pid $pid does not answer; restarting it"
+    stop_pid "$pid"
+  fi
+  rm -f "${ENVFILE:?}" "${PIDFILE:?}"
+  return 1
+}
+
 # peer_main LABEL ARGS...: the start|stop|env commands of an IdP script.
 peer_main() {
   local label=$1 pid

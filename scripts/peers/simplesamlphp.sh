@@ -337,12 +337,7 @@ write_env() {
 cmd_start() {
   local pid port base attempt
   with_lock "$DIR.lock"
-  if pid=$(running); then
-    if answering; then cat "$ENVFILE"; return 0; fi
-    note "pid $pid does not answer; restarting it"
-    stop_pid "$pid"
-  fi
-  rm -f "$ENVFILE" "$PIDFILE"
+  if peer_running_env; then return 0; fi
 
   apt_ensure "${INSTALL[@]}"
   [ -f "$SSP_WWW/saml2/idp/SSOService.php" ] || die "$SSP_WWW not found after installing simplesamlphp"
