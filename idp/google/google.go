@@ -141,9 +141,15 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 		return nil, &idp.RefusedError{Err: errors.New("the sign-in was refused by Google as automated"),
 			Hint: "wait a while and try again, sign in once in a browser on this machine, or keep the Google session (it is kept after a successful login)"}
 	case Kind2SVRequired:
+		text := strings.Join(strings.Fields(g.Doc.Find("#contactAdminMessage").Text()), " ")
+		if text == "" {
+			text = shownText(g.Doc, "section.aN1Vld", "2-step verification policy")
+		}
 		return nil, &idp.RefusedError{Err: errors.New("your organisation requires 2-Step Verification and none is set up for this account"),
-			IdPText: strings.TrimSpace(g.Doc.Find("#contactAdminMessage").Text()),
-			Hint:    "set up 2-Step Verification in your Google account, or ask your administrator"}
+			IdPText: text, Hint: "set up 2-Step Verification in your Google account, or ask your administrator"}
+	case KindTooManyAttempts:
+		return nil, &idp.RefusedError{Err: errors.New("sign-ins to this Google account are stopped for now after too many failed attempts"),
+			Hint: "wait (often an hour or more) before trying again, and check the password first; awsfed does not retry"}
 	case KindNoApp:
 		return nil, &idp.RefusedError{Err: errors.New("this Google account may not use the AWS app (app_not_configured_for_user)"),
 			Hint: "ask your Workspace administrator to turn the AWS SAML app on for you, and check --idp-id and --sp-id"}
@@ -512,12 +518,11 @@ func (w *walk) do(req *http.Request) (*form.Page, error) {
 	return form.Do(w.p.Client, req)
 }
 
-// errorText returns the error Google shows on a page, in either generation.
+// errorText returns the error Google shows on a page, in either generation;
+// hidden error templates do not count.
 func errorText(g *Page) string {
-	for _, sel := range []string{"#passwordError", "span#errorMsg", ".error-msg", "[jsname=B34EJ]", "[aria-live=assertive]"} {
-		if t := strings.Join(strings.Fields(g.Doc.Find(sel).First().Text()), " "); t != "" {
-			return t
-		}
+	if t := shownText(g.Doc, "#passwordError, span#errorMsg, .error-msg, [jsname=B34EJ], [aria-live=assertive]", ""); t != "" {
+		return t
 	}
 	return g.ErrorText()
 }

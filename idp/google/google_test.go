@@ -81,7 +81,8 @@ func TestAuthenticate(t *testing.T) {
 			codes: []string{"totp"}, wantCodes: 1},
 		{name: "wrong password", password: "nope", wantErr: idp.ErrWrongPassword, wantText: googletest.WrongPassword},
 		{name: "rejected as automated", opts: googletest.Options{Rejected: true}, wantText: "refused by Google as automated"},
-		{name: "2SV required", opts: googletest.Options{Require2SV: true}, wantText: "2-step verification. Contact your administrator"},
+		{name: "2SV required", opts: googletest.Options{Require2SV: true}, wantText: "requires 2-Step Verification and none is set up"},
+		{name: "too many failed attempts", password: "nope", opts: googletest.Options{LockAfter: 1}, wantText: "after too many failed attempts"},
 		{name: "no AWS app", opts: googletest.Options{NoAWSApp: true}, wantText: "app_not_configured_for_user"},
 		{name: "security key only", opts: googletest.Options{Second: []googletest.Factor{googletest.SecurityKey}}, wantText: "offered: security key"},
 	}

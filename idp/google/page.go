@@ -38,6 +38,7 @@ const (
 	KindRejected
 	Kind2SVRequired
 	KindNoApp
+	KindTooManyAttempts
 )
 
 var kindNames = map[Kind]string{
@@ -61,6 +62,7 @@ var kindNames = map[Kind]string{
 	KindRejected:          "sign-in rejected",
 	Kind2SVRequired:       "2-Step Verification required",
 	KindNoApp:             "AWS app not enabled for the account",
+	KindTooManyAttempts:   "too many failed attempts",
 }
 
 func (k Kind) String() string { return kindNames[k] }
@@ -173,8 +175,12 @@ func Classify(p *form.Page) *Page {
 	}
 	doc := p.Doc
 	switch {
-	case strings.TrimSpace(doc.Find("#contactAdminMessage").Text()) != "":
+	case strings.TrimSpace(doc.Find("#contactAdminMessage").Text()) != "" ||
+		shownText(doc, "section.aN1Vld", "2-step verification policy") != "":
 		g.Kind = Kind2SVRequired
+		return g
+	case shownText(doc, "h1, h2, [jsname=Ud7fr], [jsname=B34EJ], #passwordError, .error-msg, span#errorMsg", "too many failed attempts") != "":
+		g.Kind = KindTooManyAttempts
 		return g
 	case doc.Find("#captchaimg, #identifier-captcha-input, #logincaptcha, input[name=identifier-captcha-input]").Length() > 0:
 		g.Kind = KindCaptcha
@@ -279,6 +285,30 @@ func notSecureBrowser(doc *goquery.Document) bool {
 	text := strings.ToLower(doc.Find("h1, h2, [role=heading], #headingText").Text())
 	return strings.Contains(text, "browser or app may not be secure") || strings.Contains(text, "couldn't sign you in") ||
 		strings.Contains(text, "couldn’t sign you in")
+}
+
+// shown reports whether an element is shown to a person: neither it nor an
+// ancestor is aria-hidden or display:none. Google's pages carry hidden
+// templates of their errors ("Too many failed attempts" is on every 2024
+// password page), which only a script reveals.
+func shown(s *goquery.Selection) bool {
+	return s.Closest(`[aria-hidden=true], [style*="display:none"], [style*="display: none"], [hidden]`).Length() == 0
+}
+
+// shownText returns the text, spaces collapsed, of the first shown element
+// matching sel whose text contains marker (in any case; curly quotes read
+// as straight ones), or "".
+func shownText(doc *goquery.Document, sel, marker string) string {
+	found := ""
+	doc.Find(sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		t := strings.Join(strings.Fields(s.Text()), " ")
+		if t != "" && shown(s) && strings.Contains(strings.ToLower(strings.ReplaceAll(t, "’", "'")), marker) {
+			found = t
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 func attr(s *goquery.Selection, name string) string {

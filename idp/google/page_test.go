@@ -35,12 +35,18 @@ type want struct {
 	options    []Kind
 	// unavailable counts the options Google marks as unusable here.
 	unavailable int
+	// errText is the error the page shows a person ("" for none: hidden
+	// error templates must not count).
+	errText string
 }
 
 func check(t *testing.T, g *Page, w want) {
 	t.Helper()
 	if g.Kind != w.kind {
 		t.Errorf("kind = %v, want %v", g.Kind, w.kind)
+	}
+	if got := errorText(g); got != w.errText {
+		t.Errorf("error text = %q, want %q", got, w.errText)
 	}
 	if g.V3 != w.v3 {
 		t.Errorf("v3 = %v, want %v", g.V3, w.v3)
@@ -88,14 +94,15 @@ func TestConformance(t *testing.T) {
 	expect := map[string]want{
 		"2sv-required-backup-code.html": {kind: Kind2SVRequired, field: "Pin", skip: true},
 		"captcha.html": {kind: KindCaptcha, v3: true, field: "ca",
-			captchaURL: "https://accounts.google.com/Captcha?v=2&ctoken=super_long_captcha_string"},
+			captchaURL: "https://accounts.google.com/Captcha?v=2&ctoken=super_long_captcha_string",
+			errText:    "Please enter the characters you see in the image above"},
 		"challenge-extra-number.html": {kind: KindDevicePrompt, skip: true, number: "89"},
 		"challenge-prompt.html": {kind: KindPrompt, skip: true,
 			prompt: PromptTx{APIKey: "XXXXXX", TxID: "XXXXXX-XXXXXX-XXXXXX=", GAPIURL: "https://apis.google.com/js/base.js"}},
 		"challenge-selection-v3.html": {kind: KindSelection, v3: true, field: "challengeListId",
 			options: []Kind{KindSecurityKey, KindSecurityCode, KindDevicePrompt, KindOfflineCode, KindTOTP, KindSMS, KindPasskey, KindSecurityKey}, unavailable: 1},
 		"challenge-sms-send.html":          {kind: KindSMSSend, skip: true},
-		"challenge-sms.html":               {kind: KindSMS, field: "Pin", skip: true},
+		"challenge-sms.html":               {kind: KindSMS, field: "Pin", skip: true, errText: "Enter a code"},
 		"challenge-totp.html":              {kind: KindTOTP, field: "Pin", skip: true},
 		"form-password-challengeid-1.html": {kind: KindPassword, field: "Passwd"},
 		"form-password-challengeid-2.html": {kind: KindPassword, field: "Passwd"},
@@ -157,6 +164,18 @@ func TestClassify(t *testing.T) {
 			html: `<form action="/signin/challenge/totp/2" method="POST" data-challengeentry="2"><input type="hidden" name="challengeId" value="2"></form>` +
 				`<form action="/signin/challenge/ipp/3" method="POST" data-challengeentry="3"><input type="hidden" name="challengeId" value="3"><input type="hidden" name="SendMethod" value="SMS"></form>`,
 			want: want{kind: KindSelection, options: []Kind{KindTOTP, KindSMS}}},
+		{name: "v3 password page of a locked account", url: "https://accounts.google.com/v3/signin/challenge/pwd?TL=x",
+			html: `<form action="/v3/signin/challenge/pwd?TL=x" method="post"><section class="aN1Vld" aria-hidden="false" aria-live="assertive"><h2><span jsname="Ud7fr">Too many failed attempts</span></h2></section><input type="password" name="Passwd"></form>`,
+			want: want{kind: KindTooManyAttempts, v3: true, errText: "Too many failed attempts"}},
+		{name: "v3 password page with the hidden lock notice", url: "https://accounts.google.com/v3/signin/challenge/pwd?TL=x",
+			html: `<form action="/v3/signin/challenge/pwd?TL=x" method="post"><section class="aN1Vld" aria-hidden="true" aria-live="assertive"><h2><span jsname="Ud7fr">Too many failed attempts</span></h2></section><input type="password" name="Passwd"></form>`,
+			want: want{kind: KindPassword, v3: true, field: "Passwd"}},
+		{name: "legacy password page of a locked account", url: "https://accounts.google.com/signin/v2/challenge/pwd",
+			html: `<form id="challenge" method="post" action="/signin/challenge/pwd/1"><input type="password" name="Passwd"><div class="error-msg" id="passwordError">Too many failed attempts. Try again later.</div></form>`,
+			want: want{kind: KindTooManyAttempts, errText: "Too many failed attempts. Try again later."}},
+		{name: "v3 2-Step Verification policy", url: "https://accounts.google.com/v3/signin/challenge/2sv?TL=x",
+			html: `<h1>2-Step Verification</h1><section class="aN1Vld "><div>Your sign-in settings don’t meet your organization’s 2-Step Verification policy.</div></section>`,
+			want: want{kind: Kind2SVRequired, v3: true}},
 		{name: "nothing known", url: "https://accounts.google.com/x", html: `<p>hello</p>`, want: want{kind: KindUnknown}},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,11 @@
 // action=3 button; the 2024 selection form takes selectedChallenge=<id> (or
 // a no-JS browser's challenge=<id>,<variant> from the option's button);
 // choosing the SMS option with its send method sends the text at once; an
-// enforced-2SV account gets the captured 2020 page in both generations; a
+// enforced-2SV account gets the captured 2020 page in the 2020 generation
+// and, in the 2024 one, a page with Require2SVPolicy in a section.aN1Vld
+// and no form (saml2aws's marker; the page itself is not captured); a
+// locked account's 2024 password page shows its "Too many failed attempts"
+// section (captured hidden); a
 // denied prompt shows PromptDenied in the page's error element and awaittx
 // answers 403; the Google Prompt long poll is at Server.AwaitTxURL.
 package googletest
@@ -92,6 +96,13 @@ const (
 	PromptDenied  = "You denied the sign-in request on your phone."
 	CantUseMethod = "Something went wrong. Try another way to sign in."
 	Require2SVMsg = "Based on your organisation's policy, you need to turn on 2-step verification. Contact your administrator to learn more."
+	// TooManyAttempts is the heading of the section the 2024 password page
+	// carries hidden (aria-hidden="true") and shows on a locked account; the
+	// 2020 pages show it in their error element.
+	TooManyAttempts = "Too many failed attempts"
+	// Require2SVPolicy is the 2024 wording of the enforced-2SV refusal,
+	// shown in a section.aN1Vld.
+	Require2SVPolicy = "Your sign-in settings don’t meet your organization’s 2-Step Verification policy."
 )
 
 // Options script the emulated account and what Google does with it. The zero
@@ -117,9 +128,13 @@ type Options struct {
 	Rejected bool
 	// Require2SV makes the organisation enforce 2-Step Verification for an
 	// account that has none: after the password, the page with
-	// #contactAdminMessage (Second is ignored). The 2024 variant of that page
-	// is not captured; both generations get the captured 2020 page.
+	// #contactAdminMessage (Second is ignored); in the 2024 generation, a
+	// page with Require2SVPolicy (not captured: see the package doc).
 	Require2SV bool
+	// LockAfter locks the account after this many wrong passwords (0:
+	// never): the password page then shows TooManyAttempts, and refuses even
+	// the right password.
+	LockAfter int
 	// NoAWSApp makes initsso, once signed in, answer 403
 	// app_not_configured_for_user instead of the SAMLResponse page.
 	NoAWSApp bool
@@ -168,6 +183,7 @@ type Server struct {
 	requests  []*Recorded
 	flows     map[string]*flow // by the __Host-GAPS cookie
 	sessions  map[string]string
+	wrong     int // wrong passwords so far, for LockAfter
 	decision  int // 0 pending, 1 approved, -1 denied
 	decided   chan struct{}
 	wasClosed bool
@@ -511,6 +527,19 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// locked reports whether the account is locked by wrong passwords. s.mu
+// must be held.
+func (s *Server) locked() bool { return s.opts.LockAfter > 0 && s.wrong >= s.opts.LockAfter }
+
+// lockedView shows a password page as Google shows it to a locked account.
+func (s *Server) lockedView(v *view) {
+	if s.opts.Generation == 2020 {
+		v.Error = TooManyAttempts + ". Try again later."
+		return
+	}
+	v.Locked = true
+}
+
 func (s *Server) identifier(w http.ResponseWriter, r *http.Request, f *flow, vals url.Values) {
 	f.email = vals.Get("identifier")
 	answer := vals.Get("ca")
@@ -546,8 +575,15 @@ func (s *Server) password(w http.ResponseWriter, r *http.Request, f *flow, v *vi
 	switch {
 	case s.opts.Rejected:
 		http.Redirect(w, r, "/signin/rejected?rrk=47", http.StatusFound)
+	case s.locked():
+		s.lockedView(v)
+		s.show(w, http.StatusOK, v)
 	case vals.Get("Passwd") != s.opts.Password:
-		v.Error = WrongPassword
+		if s.wrong++; s.locked() {
+			s.lockedView(v)
+		} else {
+			v.Error = WrongPassword
+		}
 		s.show(w, http.StatusOK, v)
 	case s.opts.Require2SV:
 		f.step = step2SV

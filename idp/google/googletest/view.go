@@ -117,6 +117,7 @@ type view struct {
 	Kind                  string
 	Email, Error, Notice  string
 	Captcha               string
+	Locked                bool
 	Number                string
 	APIKey, TxID, GAPIURL string
 	SecurityKeyUI         string
@@ -157,7 +158,11 @@ func (s *Server) view(f *flow) *view {
 			}}
 		}
 	case step2SV:
-		// Only the 2020 page is captured; both generations show it.
+		if !old {
+			v.tmpl, v.Kind, v.Notice = "policy-2024.html", "2sv", Require2SVPolicy
+			v.URL = s.v3URL(f, "2sv", firstFactorID)
+			return v
+		}
 		v.tmpl, v.Kind, v.Notice = "challenge-2020.html", "bc", Require2SVMsg
 		v.Prompt, v.PinID = "Enter one of the backup codes you received from Google.", "backupCodePin"
 		v.URL = fmt.Sprintf("/signin/challenge/bc/%d", firstFactorID)
