@@ -30,6 +30,10 @@ type Prompter interface {
 	// Select shows options as a numbered list and returns the index in
 	// options of the one chosen.
 	Select(ctx context.Context, prompt string, options []string) (int, error)
+	// WaitEnter returns nil when the person presses Enter, and ctx's error
+	// when ctx is done first. It writes nothing and echoes nothing, so a
+	// spinner on the same terminal stays on its line.
+	WaitEnter(ctx context.Context) error
 }
 
 // TTYPrompter is the Prompter of a terminal. It is not safe for concurrent
@@ -135,17 +139,12 @@ func (p *TTYPrompter) Password(ctx context.Context, prompt string) (string, erro
 		}
 		return p.readLine(ctx, name)
 	}
-	var state *term.State
-	err := withFD(p.tty, func(fd int) error {
-		var err error
-		state, err = term.MakeRaw(fd)
-		return err
-	})
+	restore, err := p.raw(name)
 	if err != nil {
-		return "", fmt.Errorf("prompt %q: turn off echo: %w", name, err)
+		return "", err
 	}
 	defer func() {
-		_ = withFD(p.tty, func(fd int) error { return term.Restore(fd, state) })
+		restore()
 		// After the restore, so that the terminal turns it into CR LF.
 		_ = p.write("\n")
 	}()
@@ -160,6 +159,42 @@ func (p *TTYPrompter) Password(ctx context.Context, prompt string) (string, erro
 		p.buf = nil
 	}
 	return secret, err
+}
+
+// raw puts the terminal into raw mode (no echo; Ctrl-C arrives as a byte)
+// and returns the function that restores its previous state.
+func (p *TTYPrompter) raw(name string) (restore func(), err error) {
+	var state *term.State
+	err = withFD(p.tty, func(fd int) error {
+		var err error
+		state, err = term.MakeRaw(fd)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prompt %q: turn off echo: %w", name, err)
+	}
+	return func() { _ = withFD(p.tty, func(fd int) error { return term.Restore(fd, state) }) }, nil
+}
+
+// WaitEnter reads up to the next Enter without echo. What was typed before
+// it is dropped; Ctrl-C returns an error wrapping ErrCancelled. A read
+// still running when ctx ends is handed to the next prompt.
+func (p *TTYPrompter) WaitEnter(ctx context.Context) error {
+	const name = "Enter"
+	if err := ctx.Err(); err != nil {
+		return cancelled(ctx, name)
+	}
+	if p.tty == nil {
+		_, err := p.readLine(ctx, name)
+		return err
+	}
+	restore, err := p.raw(name)
+	if err != nil {
+		return err
+	}
+	defer restore()
+	_, err = p.readSecret(ctx, name)
+	return err
 }
 
 // Select writes prompt and options as a numbered list ("  1) …") and reads

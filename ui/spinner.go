@@ -10,11 +10,12 @@ const spinnerInterval = 120 * time.Millisecond
 
 const spinnerFrames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
-// StartSpinner shows label after a turning wheel on ErrOut until stop is
-// called, and then clears the line. It shows nothing unless ErrTTY is set.
+// StartSpinner shows label() after a turning wheel on ErrOut until stop is
+// called, and then clears the line; label is called for every frame, so it
+// can count down. It shows nothing unless ErrTTY is set.
 // Nothing else may write to ErrOut between the two calls. stop may be
 // called more than once; it returns once the spinner has stopped writing.
-func (s *Streams) StartSpinner(label string) (stop func()) {
+func (s *Streams) StartSpinner(label func() string) (stop func()) {
 	if !s.ErrTTY || s.ErrOut == nil {
 		return func() {}
 	}
@@ -26,7 +27,7 @@ func (s *Streams) StartSpinner(label string) (stop func()) {
 		tick := time.NewTicker(spinnerInterval)
 		defer tick.Stop()
 		for i := 0; ; i++ {
-			fmt.Fprintf(s.ErrOut, "\r%c %s", frames[i%len(frames)], label)
+			fmt.Fprintf(s.ErrOut, "\r%c %s\x1b[K", frames[i%len(frames)], label())
 			select {
 			case <-done:
 				fmt.Fprint(s.ErrOut, "\r\x1b[K")

@@ -114,7 +114,7 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 func TestStreams_StartSpinner(t *testing.T) {
 	t.Run("not a terminal", func(t *testing.T) {
 		s, _, _, errOut := Test()
-		stop := s.StartSpinner("Waiting for approval")
+		stop := s.StartSpinner(func() string { return "Waiting for approval" })
 		time.Sleep(2 * spinnerInterval)
 		stop()
 		stop()
@@ -127,7 +127,7 @@ func TestStreams_StartSpinner(t *testing.T) {
 		w := &lockedWriter{t: t}
 		s.ErrOut = w
 		s.ErrTTY = true
-		stop := s.StartSpinner("Waiting for approval")
+		stop := s.StartSpinner(func() string { return "Waiting for approval" })
 		time.Sleep(2 * spinnerInterval)
 		stop()
 		w.mu.Lock()
@@ -136,7 +136,7 @@ func TestStreams_StartSpinner(t *testing.T) {
 		w.mu.Unlock()
 		stop()
 		time.Sleep(2 * spinnerInterval)
-		if !strings.HasPrefix(got, "\r⠋ Waiting for approval\r⠙ Waiting for approval") {
+		if !strings.HasPrefix(got, "\r⠋ Waiting for approval\x1b[K\r⠙ Waiting for approval\x1b[K") {
 			t.Errorf("spinner output %q; want it to start with two frames", got)
 		}
 		if !strings.HasSuffix(got, "\r\x1b[K") {

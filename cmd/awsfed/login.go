@@ -54,6 +54,7 @@ func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
 	fl.StringVar(&f.DebugDir, "debug-dir", "", "save every request (secrets masked) and page into this folder")
 	fl.BoolVar(&f.NoSessionCache, "no-session-cache", false, "google: do not keep the Google session between runs")
 	fl.DurationVar(&f.MFATimeout, "mfa-timeout", 2*time.Minute, "google: how long to wait for a phone prompt to be approved")
+	fl.StringVar(&f.UserAgent, "user-agent", "", "google: the browser User-Agent to send (or AWSFED_USER_AGENT; default: a current desktop Chrome's)")
 }
 
 func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
@@ -226,7 +227,10 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 	if err != nil {
 		return nil, err
 	}
-	p, err := o.provider(s, c)
+	// Ctrl-C while waiting for the phone arrives as a key, not a signal.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	p, err := o.provider(s, c, cancel)
 	if err != nil {
 		return nil, err
 	}
@@ -279,14 +283,64 @@ func safeName(s string) string {
 	}, s)
 }
 
+// phoneWait shows a wait for the person's phone: a spinner with the time
+// left on stderr when it is a terminal, and, when a terminal can be asked,
+// Enter to check at once. Ctrl-C during the wait cancels the login.
+func (o *loginOptions) phoneWait(cancelLogin context.CancelCauseFunc) func(context.Context, time.Time, bool) (<-chan struct{}, func()) {
+	return func(ctx context.Context, deadline time.Time, canNudge bool) (<-chan struct{}, func()) {
+		nudge := make(chan struct{}, 1)
+		var p ui.Prompter
+		if canNudge && o.canPrompt() {
+			p, _ = o.prompt() // no terminal after all: no Enter
+		}
+		stopSpinner := o.deps.Streams.StartSpinner(func() string {
+			msg := "waiting, " + max(deadline.Sub(o.deps.Now()), 0).Round(time.Second).String() + " left"
+			if p != nil {
+				msg += "; press Enter once you have answered"
+			}
+			return msg
+		})
+		if p == nil {
+			return nudge, stopSpinner
+		}
+		rctx, stopReading := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				err := p.WaitEnter(rctx)
+				switch {
+				case rctx.Err() != nil:
+					return
+				case errors.Is(err, ui.ErrCancelled):
+					cancelLogin(err)
+					return
+				case err != nil:
+					return // the terminal is gone: wait without Enter
+				}
+				select {
+				case nudge <- struct{}{}:
+				default:
+				}
+			}
+		}()
+		return nudge, func() {
+			stopReading()
+			<-done
+			stopSpinner()
+		}
+	}
+}
+
 // provider builds the IdP flow the settings name.
-func (o *loginOptions) provider(s *settings, c *http.Client) (idp.Provider, error) {
+func (o *loginOptions) provider(s *settings, c *http.Client, cancel context.CancelCauseFunc) (idp.Provider, error) {
 	if s.IdP == "google" {
 		prefer, err := google.ParsePreference(s.MFA)
 		if err != nil {
 			return nil, usagef(fmt.Sprintf("--mfa %q: %v", s.MFA, err))
 		}
-		p := &google.Provider{StartURL: s.URL, Client: c, Status: o.deps.Streams.ErrOut, Prefer: prefer, PromptTimeout: o.flags.MFATimeout}
+		p := &google.Provider{StartURL: s.URL, Client: c, Status: o.deps.Streams.ErrOut, Prefer: prefer,
+			PromptTimeout: o.flags.MFATimeout, UserAgent: s.UserAgent, Wait: o.phoneWait(cancel)}
 		if base := o.deps.Getenv("AWSFED_GOOGLE_URL"); base != "" {
 			// A stand-in for Google (tests, proxies) answers the prompt poll too.
 			p.AwaitTxURL = strings.TrimRight(base, "/") + "/cryptauth/v1/authzen/awaittx"
@@ -503,6 +557,9 @@ func (o *loginOptions) save(s *settings, role idp.Role, region string, c *assume
 	}
 	if o.flags.MFA != "" {
 		want = append(want, awsconfig.KV{Key: keyMFA, Value: o.flags.MFA})
+	}
+	if o.flags.UserAgent != "" {
+		want = append(want, awsconfig.KV{Key: keyUserAgent, Value: o.flags.UserAgent})
 	}
 	if o.flags.Region != "" || !s.regionInProfile {
 		want = append(want, awsconfig.KV{Key: keyRegion, Value: region})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ const (
 	keyRoleARN           = "awsfed_role_arn"
 	keyDuration          = "awsfed_duration"
 	keyMFA               = "awsfed_mfa"
+	keyUserAgent         = "awsfed_user_agent"
 	keyPasswordCommand   = "awsfed_password_command"
 	keyTOTPSecretCommand = "awsfed_totp_secret_command"
 	keyRegion            = "region"
@@ -43,6 +45,7 @@ type settings struct {
 	Region            string
 	regionInProfile   bool
 	MFA               string
+	UserAgent         string
 	PasswordCommand   string
 	TOTPSecretCommand string
 	Paths             awsconfig.Paths
@@ -60,6 +63,7 @@ type loginFlags struct {
 	Duration       string
 	Region         string
 	MFA            string
+	UserAgent      string
 	MFACode        string
 	PasswordStdin  bool
 	NoPrompt       bool
@@ -135,6 +139,7 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 	s.GoogleIdPID = pick(f.IdPID, keyGoogleIdPID, "google_config.google_idp_id")
 	s.GoogleSPID = pick(f.SPID, keyGoogleSPID, "google_config.google_sp_id")
 	s.MFA = pick(f.MFA, keyMFA)
+	s.UserAgent = pick(cmp.Or(f.UserAgent, strings.TrimSpace(getenv("AWSFED_USER_AGENT"))), keyUserAgent)
 	s.PasswordCommand = sec[keyPasswordCommand]
 	s.TOTPSecretCommand = sec[keyTOTPSecretCommand]
 	s.IdP = pick(f.IdP, keyIdP)

@@ -2,6 +2,7 @@ package google
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,11 @@ type Provider struct {
 	Prefer []Kind
 	// Sleep waits between polls of a phone prompt; tests make it instant.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Wait, if set, shows the person that the sign-in waits for their
+	// phone until deadline (a spinner with the time left) until stop is
+	// called. When canNudge, a receive on nudge (Enter pressed) makes the
+	// phone prompt check again at once instead of after its back-off.
+	Wait func(ctx context.Context, deadline time.Time, canNudge bool) (nudge <-chan struct{}, stop func())
 }
 
 // walk is the state of one sign-in.
@@ -216,23 +222,42 @@ func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
 	return w.submit(ctx, g.Form)
 }
 
-// awaitPhone tells the person what to do on the phone and bounds the wait
-// by PromptTimeout; notAnswered is the refusal to return when it runs out.
-func (w *walk) awaitPhone(ctx context.Context, what, number string) (_ context.Context, cancel context.CancelFunc, notAnswered func() error) {
+// phoneWait is a wait for the person's phone: its context ends at the
+// timeout; nudge receives when the person says they have answered.
+type phoneWait struct {
+	ctx     context.Context
+	nudge   <-chan struct{}
+	timeout time.Duration
+	stop    func()
+}
+
+// awaitPhone tells the person what to do on the phone, shows the wait
+// (Provider.Wait) and bounds it by PromptTimeout. The caller must call
+// done.
+func (w *walk) awaitPhone(ctx context.Context, what, number string, canNudge bool) *phoneWait {
 	msg := "Check your phone: " + what
 	if number != "" {
 		msg += fmt.Sprintf(" (number %s)", number)
 	}
 	w.status(msg + "…")
-	timeout := w.p.PromptTimeout
-	if timeout == 0 {
-		timeout = 2 * time.Minute
+	pw := &phoneWait{timeout: cmp.Or(w.p.PromptTimeout, 2*time.Minute)}
+	var cancel context.CancelFunc
+	pw.ctx, cancel = context.WithTimeout(ctx, pw.timeout)
+	pw.stop = cancel
+	if w.p.Wait != nil {
+		deadline, _ := pw.ctx.Deadline()
+		nudge, stop := w.p.Wait(pw.ctx, deadline, canNudge)
+		pw.nudge, pw.stop = nudge, func() { stop(); cancel() }
 	}
-	ctx, cancel = context.WithTimeout(ctx, timeout)
-	return ctx, cancel, func() error {
-		return &idp.RefusedError{Err: fmt.Errorf("the phone prompt was not answered within %s", timeout),
-			Hint: "answer it sooner, or raise --mfa-timeout"}
-	}
+	return pw
+}
+
+func (pw *phoneWait) done() { pw.stop() }
+
+// notAnswered is the refusal when the wait runs out.
+func (pw *phoneWait) notAnswered() error {
+	return &idp.RefusedError{Err: fmt.Errorf("the phone prompt was not answered within %s", pw.timeout),
+		Hint: "answer it sooner, or raise --mfa-timeout"}
 }
 
 // googlePrompt answers the Google Prompt (az): it long-polls awaittx with
@@ -242,8 +267,9 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 	if g.Prompt.APIKey == "" || g.Prompt.TxID == "" {
 		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Reason: "the Google Prompt page has no transaction (data-api-key, data-tx-id)"}
 	}
-	ctx, cancel, notAnswered := w.awaitPhone(ctx, "tap Yes on the Google prompt", g.Number)
-	defer cancel()
+	pw := w.awaitPhone(ctx, "tap Yes on the Google prompt", g.Number, false)
+	defer pw.done()
+	ctx, notAnswered := pw.ctx, pw.notAnswered
 	endpoint := w.p.AwaitTxURL
 	if endpoint == "" {
 		endpoint = DefaultAwaitTxURL
@@ -279,7 +305,7 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 			return w.submit(ctx, g.Form)
 		case resp.StatusCode >= 500:
 			// The poll ends without an answer now and then: ask again.
-			if err := w.sleep(ctx, time.Second); err != nil {
+			if err := w.sleep(ctx, time.Second, nil); err != nil {
 				return nil, notAnswered()
 			}
 		default:
@@ -444,8 +470,9 @@ func (w *walk) selection(ctx context.Context, g *Page) (*form.Page, error) {
 // devicePrompt waits for "Tap Yes" on the phone: it re-posts the page's
 // form with back-off until Google moves on, or the timeout passes.
 func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
-	ctx, cancel, notAnswered := w.awaitPhone(ctx, "tap Yes", g.Number)
-	defer cancel()
+	pw := w.awaitPhone(ctx, "tap Yes", g.Number, true)
+	defer pw.done()
+	ctx, notAnswered := pw.ctx, pw.notAnswered
 	delay := time.Second
 	for {
 		next, err := w.submit(ctx, g.Form)
@@ -463,7 +490,7 @@ func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 		if ng.Kind != KindDevicePrompt {
 			return next, nil
 		}
-		if err := w.sleep(ctx, delay); err != nil {
+		if err := w.sleep(ctx, delay, pw.nudge); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				continue // the loop reports the timeout
 			}
@@ -473,7 +500,8 @@ func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 	}
 }
 
-func (w *walk) sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d, or less when nudge receives.
+func (w *walk) sleep(ctx context.Context, d time.Duration, nudge <-chan struct{}) error {
 	if w.p.Sleep != nil {
 		return w.p.Sleep(ctx, d)
 	}
@@ -483,6 +511,8 @@ func (w *walk) sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
+		return nil
+	case <-nudge:
 		return nil
 	}
 }

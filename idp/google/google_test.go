@@ -2,10 +2,13 @@ package google_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -159,9 +162,69 @@ func TestAuthenticateKeptSession(t *testing.T) {
 			return "", errors.New("asked for a password with a live session")
 		}
 		in.Codes = &codes{srv: srv}
+		before := len(srv.Requests())
 		if _, err := p.Authenticate(t.Context(), in); err != nil {
 			t.Errorf("generation %d, second run: %v", gen, err)
 		}
+		// A renewal on a live session is one GET to Google.
+		if got := srv.Requests()[before:]; len(got) != 1 || got[0].Method != http.MethodGet || got[0].Path != "/o/saml2/initsso" {
+			t.Errorf("generation %d, second run sent %d requests, want one GET of initsso: %+v", gen, len(got), got)
+		}
+	}
+}
+
+// TestOneRequestPerPage checks that a full sign-in fetches no page twice:
+// every GET follows a redirect or starts the sign-in.
+func TestOneRequestPerPage(t *testing.T) {
+	for _, gen := range []int{2020, 2024} {
+		srv := googletest.NewServer(t, googletest.Options{Generation: gen, Second: []googletest.Factor{googletest.TOTP}})
+		p := newProvider(t, srv, nil)
+		in := idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil },
+			Codes:    &codes{srv: srv, list: []string{"totp"}}}
+		if _, err := p.Authenticate(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range srv.Requests() {
+			got = append(got, r.Method+" "+r.Path)
+		}
+		// initsso → identifier page, e-mail → password page, password →
+		// code page, code → initsso with the session: the SAMLResponse.
+		want := map[int][]string{
+			2020: {"GET /o/saml2/initsso", "GET /ServiceLogin", "POST /signin/v1/lookup", "GET /signin/challenge/pwd/1",
+				"POST /signin/challenge/pwd/1", "GET /signin/challenge/totp/2", "POST /signin/challenge/totp/2", "GET /o/saml2/initsso"},
+			2024: {"GET /o/saml2/initsso", "GET /v3/signin/identifier", "POST /v3/signin/identifier", "GET /v3/signin/challenge/pwd",
+				"POST /v3/signin/challenge/pwd", "GET /v3/signin/challenge/totp", "POST /v3/signin/challenge/totp", "GET /o/saml2/initsso"},
+		}[gen]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("generation %d: requests\n%s\nwant\n%s", gen, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// TestUserAgent checks that every request, the prompt's long poll
+// included, carries a browser's User-Agent that does not name the tool, or
+// the one configured.
+func TestUserAgent(t *testing.T) {
+	for _, ua := range []string{"", "Mozilla/5.0 (Macintosh) Firefox/140.0"} {
+		srv := googletest.NewServer(t, googletest.Options{Second: []googletest.Factor{googletest.GooglePrompt}, PromptApproveAfter: 1})
+		p := newProvider(t, srv, new(bytes.Buffer))
+		p.UserAgent = ua
+		in := idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil }, Codes: &codes{srv: srv}}
+		if _, err := p.Authenticate(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+		want := cmp.Or(ua, google.DefaultUserAgent)
+		for _, r := range srv.Requests() {
+			if r.UserAgent != want {
+				t.Errorf("%s %s: User-Agent %q, want %q", r.Method, r.Path, r.UserAgent, want)
+			}
+		}
+	}
+	if strings.Contains(strings.ToLower(google.DefaultUserAgent), "awsfed") || !strings.HasPrefix(google.DefaultUserAgent, "Mozilla/5.0 ") {
+		t.Errorf("DefaultUserAgent %q is not a browser's", google.DefaultUserAgent)
 	}
 }
 
@@ -244,6 +307,45 @@ func TestPhonePromptTimeout(t *testing.T) {
 		var refused *idp.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "not answered within 300ms") || !strings.Contains(err.Error(), "--mfa-timeout") {
 			t.Errorf("%s: error = %v, want a refusal naming the timeout", f, err)
+		}
+	}
+}
+
+// TestPhoneWaitShownAndNudged checks the wait hook: it is shown for the
+// length of the phone prompt with its deadline, Enter (a nudge) skips the
+// back-off between checks, and the Google Prompt's long poll takes none.
+func TestPhoneWaitShownAndNudged(t *testing.T) {
+	for _, tt := range []struct {
+		factor    googletest.Factor
+		wantNudge bool
+	}{{googletest.DevicePrompt, true}, {googletest.GooglePrompt, false}} {
+		srv := googletest.NewServer(t, googletest.Options{Second: []googletest.Factor{tt.factor}, PromptApproveAfter: 1})
+		p := newProvider(t, srv, new(bytes.Buffer))
+		p.Sleep = nil // the real back-off: a nudge must cut it short
+		var calls, stops int
+		var gotNudge bool
+		var left time.Duration
+		p.Wait = func(_ context.Context, deadline time.Time, canNudge bool) (<-chan struct{}, func()) {
+			calls++
+			gotNudge, left = canNudge, time.Until(deadline)
+			nudge := make(chan struct{}, 1)
+			nudge <- struct{}{} // Enter, pressed at once
+			return nudge, func() { stops++ }
+		}
+		start := time.Now()
+		in := idp.LoginInput{Username: googletest.DefaultEmail,
+			Password: func(context.Context) (string, error) { return googletest.DefaultPassword, nil }, Codes: &codes{srv: srv}}
+		if _, err := p.Authenticate(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 1 || stops != 1 || gotNudge != tt.wantNudge {
+			t.Errorf("%s: Wait called %d times, stopped %d times, canNudge %v; want once, once, %v", tt.factor, calls, stops, gotNudge, tt.wantNudge)
+		}
+		if left < 9*time.Second || left > 10*time.Second {
+			t.Errorf("%s: deadline %s away, want the 10s PromptTimeout", tt.factor, left)
+		}
+		if d := time.Since(start); d > 900*time.Millisecond {
+			t.Errorf("%s: sign-in took %s: the nudge did not skip the 1s back-off", tt.factor, d)
 		}
 	}
 }

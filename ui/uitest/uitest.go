@@ -21,6 +21,7 @@ const (
 	Input    Method = "Input"
 	Password Method = "Password"
 	Select   Method = "Select"
+	Enter    Method = "WaitEnter"
 )
 
 // Prompter is a ui.Prompter that answers the prompts registered with it, in
@@ -72,6 +73,27 @@ func (p *Prompter) RegisterSelect(prompt, answer string) {
 // such as an error wrapping ui.ErrCancelled.
 func (p *Prompter) RegisterError(method Method, prompt string, err error) {
 	p.register(stub{method: method, prompt: prompt, err: err})
+}
+
+// RegisterEnter expects a WaitEnter and returns from it as if Enter was
+// pressed.
+func (p *Prompter) RegisterEnter() {
+	p.register(stub{method: Enter})
+}
+
+// WaitEnter returns at once when the next registered prompt is a WaitEnter
+// one; otherwise it waits, as a person who presses nothing, until ctx is
+// done, and returns ctx's error without failing the test.
+func (p *Prompter) WaitEnter(ctx context.Context) error {
+	p.mu.Lock()
+	next := len(p.stubs) > 0 && p.stubs[0].method == Enter
+	p.mu.Unlock()
+	if next {
+		_, err := p.next(ctx, Enter, "")
+		return err
+	}
+	<-ctx.Done()
+	return fmt.Errorf("%w at prompt %q", ui.ErrCancelled, "Enter")
 }
 
 // Input answers the next registered prompt, which must be an Input one.

@@ -164,6 +164,8 @@ type Recorded struct {
 	Query        url.Values
 	// Form is the posted form (for awaittx, the JSON body's txId).
 	Form url.Values
+	// UserAgent is the request's User-Agent header.
+	UserAgent string
 	// Problem says what the client did wrong ("" if nothing): a malformed
 	// or misdirected request, a missing cookie, bgresponse not js_enabled.
 	// Outcomes scripted by Options (Rejected, NoAWSApp…) are not problems.
@@ -321,7 +323,7 @@ func (s *Server) handler() http.Handler {
 			if err := r.ParseForm(); err != nil {
 				s.t.Errorf("googletest: %s %s: parse form: %v", r.Method, r.URL.Path, err)
 			}
-			rec := &Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm}
+			rec := &Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm, UserAgent: r.UserAgent()}
 			s.mu.Lock()
 			s.requests = append(s.requests, rec)
 			s.mu.Unlock()
