@@ -18,7 +18,7 @@ import (
 
 // googleEnv is a testEnv whose Google is the emulator: AWSFED_GOOGLE_URL
 // points at it and the transport trusts it.
-func googleEnv(t *testing.T, opts googletest.Options) (*testEnv, *googletest.Server) {
+func googleEnv(t testing.TB, opts googletest.Options) (*testEnv, *googletest.Server) {
 	t.Helper()
 	e := newTestEnv(t, generictest.Options{})
 	g := googletest.NewServer(t, opts)
@@ -102,5 +102,37 @@ func TestGoogleUnattendedAndKeptSession(t *testing.T) {
 	}
 	if code := e.run(googleLoginArgs("--no-prompt", "--no-session-cache")...); code != 4 {
 		t.Errorf("--no-session-cache without secrets: exit %d, want 4 (a password is needed): %s", code, e.errOut)
+	}
+}
+
+// BenchmarkGoogleLogin is a whole unattended Google login in-process
+// against the emulator and the fake STS (password + authenticator code,
+// STS, both file writes), and a renewal on the kept session; it reports
+// the requests sent to Google per login.
+func BenchmarkGoogleLogin(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		gen  int
+		kept bool
+	}{{"2020/password+TOTP", 2020, false}, {"2024/password+TOTP", 2024, false}, {"2024/kept-session", 2024, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			e, g := googleEnv(b, googletest.Options{Generation: bc.gen, Second: []googletest.Factor{googletest.TOTP}})
+			e.env["AWSFED_PASSWORD"] = googletest.DefaultPassword
+			e.env["AWSFED_TOTP_SECRET"] = googletest.DefaultTOTPSecret
+			args := googleLoginArgs("--no-prompt")
+			if !bc.kept {
+				args = append(args, "--no-session-cache")
+			} else if code := e.run(args...); code != 0 {
+				b.Fatalf("first login: exit %d: %s", code, e.errOut)
+			}
+			before := len(g.Requests())
+			b.ResetTimer()
+			for b.Loop() {
+				if code := e.run(args...); code != 0 {
+					b.Fatalf("exit %d: %s", code, e.errOut)
+				}
+			}
+			b.ReportMetric(float64(len(g.Requests())-before)/float64(b.N), "requests/op")
+		})
 	}
 }

@@ -36,6 +36,7 @@ type loginOptions struct {
 
 	prompter ui.Prompter // opened on first use
 	secrets  debugdump.Secrets
+	dump     *debugdump.Transport // with --debug-dir
 }
 
 func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
@@ -153,6 +154,9 @@ func (o *loginOptions) close() {
 	if c, ok := o.prompter.(io.Closer); ok {
 		c.Close()
 	}
+	if o.dump != nil {
+		o.dump.Finish()
+	}
 }
 
 // settings loads the config file and resolves the login settings.
@@ -191,7 +195,7 @@ func (o *loginOptions) httpClient(jar http.CookieJar) (*http.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		rt = d
+		rt, o.dump = d, d
 	}
 	return &http.Client{Transport: rt, Jar: jar, Timeout: 60 * time.Second}, nil
 }

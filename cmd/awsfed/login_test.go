@@ -22,7 +22,7 @@ import (
 
 // testEnv is one user with a test IdP, a fake STS and their own AWS files.
 type testEnv struct {
-	t             *testing.T
+	t             testing.TB
 	deps          *Deps
 	in            *bytes.Buffer
 	out, errOut   *bytes.Buffer
@@ -38,7 +38,7 @@ const (
 	otherCreds  = "# keys of another tool\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = x#y\n"
 )
 
-func newTestEnv(t *testing.T, idpOpts generictest.Options, stsOpts ...ststest.Option) *testEnv {
+func newTestEnv(t testing.TB, idpOpts generictest.Options, stsOpts ...ststest.Option) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	streams, in, out, errOut := ui.Test()

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Mask replaces secret values in what is saved.
@@ -60,15 +61,21 @@ func (s *Secrets) Scrub(b []byte) []byte {
 	return b
 }
 
+// LogName is the file in Dir that lists the exchanges, one line each
+// ("NN METHOD host/path -> status in 12ms"), and their count at the end.
+const LogName = "requests.log"
+
 // Transport is an http.RoundTripper that saves each request and response
-// to Dir as NN-request.txt and NN-response.txt (headers and body).
+// to Dir as NN-request.txt and NN-response.txt (headers and body), and
+// lists them in LogName.
 type Transport struct {
 	Base    http.RoundTripper
 	Dir     string
 	Secrets *Secrets
 
-	mu sync.Mutex
-	n  int
+	mu    sync.Mutex
+	n     int
+	start time.Time
 }
 
 // New returns a Transport saving into dir, which is created 0700.
@@ -84,7 +91,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.mu.Lock()
 	t.n++
 	n := t.n
+	if t.start.IsZero() {
+		t.start = time.Now()
+	}
 	t.mu.Unlock()
+	began := time.Now()
+	// The path only: queries carry tokens, and the request file has them.
+	where := req.URL.Host + req.URL.Path
 
 	var reqBody []byte
 	if req.Body != nil && req.GetBody != nil {
@@ -103,8 +116,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.Base.RoundTrip(req)
 	if err != nil {
 		t.save(fmt.Sprintf("%02d-error.txt", n), []byte(err.Error()+"\n"))
+		t.log(fmt.Sprintf("%02d %s %s -> error in %s\n", n, req.Method, where, since(began)))
 		return nil, err
 	}
+	t.log(fmt.Sprintf("%02d %s %s -> %d in %s\n", n, req.Method, where, resp.StatusCode, since(began)))
 	body, rerr := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -118,6 +133,33 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	buf.Write(maskHTMLValues(body))
 	t.save(fmt.Sprintf("%02d-response.txt", n), buf.Bytes())
 	return resp, nil
+}
+
+// Finish ends LogName with the number of exchanges and the time from the
+// first request.
+func (t *Transport) Finish() {
+	t.mu.Lock()
+	n, start := t.n, t.start
+	t.mu.Unlock()
+	total := time.Duration(0)
+	if !start.IsZero() {
+		total = since(start)
+	}
+	t.log(fmt.Sprintf("total: %d requests to the IdP in %s\n", n, total))
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// log appends a line to LogName.
+func (t *Transport) log(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f, err := os.OpenFile(filepath.Join(t.Dir, LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return // as save: the dump must not break the sign-in
+	}
+	defer f.Close()
+	_, _ = f.Write(t.Secrets.Scrub([]byte(line)))
 }
 
 func (t *Transport) save(name string, b []byte) {

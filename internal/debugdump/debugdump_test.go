@@ -43,8 +43,8 @@ func TestTransportMasksSecrets(t *testing.T) {
 	}
 
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if len(files) != 2 {
-		t.Fatalf("files = %v, want a request and a response", files)
+	if len(files) != 3 {
+		t.Fatalf("files = %v, want a request, a response and the log", files)
 	}
 	var all strings.Builder
 	for _, f := range files {
@@ -64,5 +64,48 @@ func TestTransportMasksSecrets(t *testing.T) {
 		if !strings.Contains(dump, want) {
 			t.Errorf("the dump lacks %q:\n%s", want, dump)
 		}
+	}
+}
+
+// TestRequestLog checks requests.log: a line per exchange, without the
+// query (it carries tokens), and the count at the end.
+func TestRequestLog(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/next" {
+			http.Redirect(w, r, "/page", http.StatusFound)
+			return
+		}
+		io.WriteString(w, "<p>ok</p>")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	tr, err := New(dir, http.DefaultTransport, &Secrets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: tr}
+	resp, err := c.Get(srv.URL + "/next?TL=token-in-query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tr.Finish()
+	b, err := os.ReadFile(filepath.Join(dir, LogName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	want := []string{"01 GET " + host + "/next -> 302 in ", "02 GET " + host + "/page -> 200 in ", "total: 2 requests to the IdP in "}
+	if len(lines) != len(want) {
+		t.Fatalf("requests.log:\n%s\nwant %d lines", b, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(lines[i], want[i]) {
+			t.Errorf("line %d = %q, want it to start with %q", i+1, lines[i], want[i])
+		}
+	}
+	if strings.Contains(string(b), "token-in-query") {
+		t.Errorf("requests.log shows the query: %s", b)
 	}
 }
