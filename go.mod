@@ -8,6 +8,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8
 	github.com/aws/smithy-go v1.28.8
+	github.com/creack/pty v1.1.24
 	github.com/crewjam/saml v0.5.1
 	github.com/gofrs/flock v0.13.1
 	github.com/pquerna/otp v1.5.0

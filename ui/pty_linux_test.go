@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -14,12 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
 
 // A pseudo-terminal pair for tests: the prompter gets the terminal end, the
-// test types into and reads from the controlling end. Opened with x/sys/unix
-// rather than a pty library: it is a dozen lines on Linux.
+// test types into and reads from the controlling end.
 type ptyPair struct {
 	t        *testing.T
 	terminal *os.File // what the prompter reads and writes
@@ -31,26 +30,9 @@ type ptyPair struct {
 
 func openPTY(t *testing.T) *ptyPair {
 	t.Helper()
-	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	control, terminal, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	var n int
-	err = withFD(control, func(fd int) error {
-		if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-			return fmt.Errorf("unlock: %w", err)
-		}
-		n, err = unix.IoctlGetInt(fd, unix.TIOCGPTN)
-		return err
-	})
-	if err != nil {
-		control.Close()
-		t.Fatalf("set up the pseudo-terminal: %v", err)
-	}
-	terminal, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		control.Close()
-		t.Fatalf("open the terminal end: %v", err)
 	}
 	p := &ptyPair{t: t, terminal: terminal, control: control}
 	done := make(chan struct{})
@@ -245,4 +227,59 @@ func TestTTYPrompter_SelectOnTerminal(t *testing.T) {
 	if r := <-got; r.i != 1 || r.err != nil {
 		t.Errorf("Select() = %d, %v; want 1, nil", r.i, r.err)
 	}
+}
+
+func TestTTYPrompter_WaitEnterOnTerminal(t *testing.T) {
+	tests := []struct {
+		name    string
+		typed   string
+		wantErr error
+	}{
+		{name: "Enter", typed: "\r"},
+		{name: "keys then Enter", typed: "yes\r"},
+		{name: "Ctrl-C", typed: "\x03", wantErr: ErrCancelled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pty := openPTY(t)
+			p := NewPrompter(pty.terminal, pty.terminal)
+			got := make(chan error, 1)
+			go func() { got <- p.WaitEnter(context.Background()) }()
+			// WaitEnter writes nothing: wait for echo to go off instead.
+			for deadline := time.Now().Add(5 * time.Second); pty.lflag()&unix.ECHO != 0; {
+				if time.Now().After(deadline) {
+					t.Fatal("echo is still on while WaitEnter reads")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			pty.typeIn(tt.typed)
+			if err := <-got; !errors.Is(err, tt.wantErr) {
+				t.Errorf("WaitEnter() = %v; want %v", err, tt.wantErr)
+			}
+			pty.wantCooked("after WaitEnter")
+			// Nothing was written or echoed: the next prompt is the first output.
+			next := make(chan answer, 1)
+			go func() {
+				s, err := p.Input(context.Background(), "Username: ")
+				next <- answer{s, err}
+			}()
+			if out := pty.waitFor("Username: "); out != "Username: " {
+				t.Errorf("terminal shows %q before the next prompt; want nothing", strings.TrimSuffix(out, "Username: "))
+			}
+			pty.typeIn("alice\r")
+			if a := <-next; a.s != "alice" || a.err != nil {
+				t.Errorf("Input() = %q, %v; want %q, nil", a.s, a.err, "alice")
+			}
+		})
+	}
+	t.Run("context ends first", func(t *testing.T) {
+		pty := openPTY(t)
+		p := NewPrompter(pty.terminal, pty.terminal)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if err := p.WaitEnter(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("WaitEnter() = %v; want the deadline", err)
+		}
+		pty.wantCooked("after WaitEnter timed out")
+	})
 }

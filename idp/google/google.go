@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/idp"
@@ -225,10 +226,12 @@ func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
 // phoneWait is a wait for the person's phone: its context ends at the
 // timeout; nudge receives when the person says they have answered.
 type phoneWait struct {
+	w       *walk
 	ctx     context.Context
 	nudge   <-chan struct{}
 	timeout time.Duration
 	stop    func()
+	once    sync.Once
 }
 
 // awaitPhone tells the person what to do on the phone, shows the wait
@@ -240,7 +243,7 @@ func (w *walk) awaitPhone(ctx context.Context, what, number string, canNudge boo
 		msg += fmt.Sprintf(" (number %s)", number)
 	}
 	w.status(msg + "…")
-	pw := &phoneWait{timeout: cmp.Or(w.p.PromptTimeout, 2*time.Minute)}
+	pw := &phoneWait{w: w, timeout: cmp.Or(w.p.PromptTimeout, 2*time.Minute)}
 	var cancel context.CancelFunc
 	pw.ctx, cancel = context.WithTimeout(ctx, pw.timeout)
 	pw.stop = cancel
@@ -252,7 +255,14 @@ func (w *walk) awaitPhone(ctx context.Context, what, number string, canNudge boo
 	return pw
 }
 
-func (pw *phoneWait) done() { pw.stop() }
+// done ends the wait; it may be called more than once.
+func (pw *phoneWait) done() { pw.once.Do(pw.stop) }
+
+// approved ends the wait and says so.
+func (pw *phoneWait) approved() {
+	pw.done()
+	pw.w.status("Approved on your phone.")
+}
 
 // notAnswered is the refusal when the wait runs out.
 func (pw *phoneWait) notAnswered() error {
@@ -267,6 +277,7 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 	if g.Prompt.APIKey == "" || g.Prompt.TxID == "" {
 		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Reason: "the Google Prompt page has no transaction (data-api-key, data-tx-id)"}
 	}
+	outer := ctx
 	pw := w.awaitPhone(ctx, "tap Yes on the Google prompt", g.Number, false)
 	defer pw.done()
 	ctx, notAnswered := pw.ctx, pw.notAnswered
@@ -300,9 +311,10 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode == http.StatusOK && derr == nil && out.TxToken != "":
+			pw.approved()
 			g.Form.Set("token", out.TxToken)
 			g.Form.Set("TrustDevice", "on")
-			return w.submit(ctx, g.Form)
+			return w.submit(outer, g.Form)
 		case resp.StatusCode >= 500:
 			// The poll ends without an answer now and then: ask again.
 			if err := w.sleep(ctx, time.Second, nil); err != nil {
@@ -488,6 +500,7 @@ func (w *walk) devicePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 				Hint: "run the login again and tap Yes"}
 		}
 		if ng.Kind != KindDevicePrompt {
+			pw.approved()
 			return next, nil
 		}
 		if err := w.sleep(ctx, delay, pw.nudge); err != nil {
