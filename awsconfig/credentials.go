@@ -57,6 +57,35 @@ func CredentialsChange(profile string, c Credentials) Change {
 	return ch
 }
 
+// credentialsRemoval returns the change that removes from the credentials
+// file section [profile] every key CredentialsChange writes or removes, and
+// prunes the section if no other key is left.
+func credentialsRemoval(profile string) Change {
+	ch := CredentialsChange(profile, Credentials{}) // no field set: every key removed
+	ch.Prune = true
+	return ch
+}
+
+// RemoveCredentials removes the credentials of profile from the
+// credentials file at path: from section [profile], the keys awsfed writes
+// (aws_access_key_id, aws_secret_access_key, aws_session_token,
+// aws_security_token, x_security_token_expires, x_principal_arn) and
+// aws-google-auth's aws_session_expiration. If the section then holds no
+// key at all, its header goes too, but not its comment lines (see
+// Change.Prune). Any other key stays, and so does the section.
+//
+// It writes as Update does, with the same guarantees: under the lock,
+// atomically, every byte it does not remove kept. It reports whether it
+// removed anything; a missing file, a missing section or a section without
+// those keys is nothing to remove, and then nothing is written or created.
+// Like Update with UpdateOptions.Private, it tightens a mode that lets
+// others read the file and says so in notices. A file that does not parse
+// is left as it is and reported with a *ParseError.
+func RemoveCredentials(path, profile string) (removed bool, notices []string, err error) {
+	notices, removed, err = updateFile(path, []Change{credentialsRemoval(profile)}, UpdateOptions{Private: true, noCreate: true})
+	return removed, notices, err
+}
+
 // ReadCredentials returns the credentials in the credentials file section
 // [profile], and whether it holds both an access key ID and a secret. The
 // session token is read from aws_session_token, else aws_security_token;

@@ -21,7 +21,8 @@ type KV struct {
 // A section that does not exist is added at the end of the file if Set is
 // not empty. Removing a key that does not exist, or from a section that does
 // not exist, does nothing. Removing or replacing a key removes its nested
-// block too.
+// block too. With Prune, a section that Unset leaves without any key is
+// removed as well (see Prune).
 //
 // So that botocore, the AWS SDK for Go and Load all read back exactly what
 // was set, Update refuses: key names other than lowercase letters, digits,
@@ -36,6 +37,13 @@ type Change struct {
 	Section string
 	Set     []KV
 	Unset   []string
+	// Prune removes the section's header too when Unset removes at least
+	// one key and leaves the section without any key. Its comment lines
+	// stay where they are, with the blank lines among them: a comment may
+	// describe what follows it or the whole file, and is never removed.
+	// Without a comment line, the section's blank lines go with it. A
+	// section that had no key to remove is left alone.
+	Prune bool
 }
 
 // validate refuses what could not be written so that every reader (botocore,
@@ -206,6 +214,9 @@ func apply(d *doc, ch Change, nl string) string {
 		replace[i] = d.replaced(i, kv.Value)
 		dropBlock(i+1, int(d.lines[i].blockEnd))
 	}
+	if ch.Prune && len(ch.Set) == 0 && len(drop) > 0 {
+		d.prune(s, drop)
+	}
 	indent, sep := d.style(s)
 
 	var b strings.Builder
@@ -231,6 +242,37 @@ func apply(d *doc, ch Change, nl string) string {
 		b.WriteString(data[d.lines[s.end].start:])
 	}
 	return b.String()
+}
+
+// prune adds to drop the lines that pruning section s removes (see
+// Change.Prune) if drop leaves s without keys: the header, and the blank
+// lines too if no comment line stays. The comment lines that stay join the
+// section before (or the lines before the first section). Should one of
+// the lines that stay be indented, the header stays too: after a key with
+// an empty value, the AWS SDKs would read that line as part of the key's
+// value.
+func (d *doc) prune(s section, drop map[int]bool) {
+	comment, indented := false, false
+	for i := s.header + 1; i < s.end; i++ {
+		if drop[i] {
+			continue
+		}
+		switch d.lines[i].kind {
+		case lineKey:
+			return
+		case lineComment:
+			comment = true
+		}
+		indented = indented || isIndented(d.content(i))
+	}
+	switch {
+	case !comment:
+		for i := s.header; i < s.end; i++ {
+			drop[i] = true
+		}
+	case !indented:
+		drop[s.header] = true
+	}
 }
 
 // replaced returns key line i with its value replaced, keeping everything

@@ -60,3 +60,37 @@ func FuzzEdit(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRemoveCredentials checks that removing a profile's credentials from
+// any file the scanner accepts reads back as asked, whether or not the
+// section is pruned: verify never finds the editor wrong.
+func FuzzRemoveCredentials(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.ini"))
+	for _, s := range seeds {
+		f.Add(readFile(f, s), "sts", "region")
+		f.Add(readFile(f, s), "default", "s3")
+	}
+	f.Add([]byte("[a]\ns3 =\n  x = 1\n[sts]\n\t# c\n \naws_access_key_id = A\n"), "sts", "region")
+	f.Fuzz(func(t *testing.T, data []byte, section, unset string) {
+		d, err := scan(string(data))
+		if err != nil {
+			return
+		}
+		ch := credentialsRemoval(section)
+		ch.Unset = append(ch.Unset, unset)
+		if ch.validate() != nil {
+			ch.Unset = ch.Unset[:len(ch.Unset)-1]
+			if ch.validate() != nil {
+				return
+			}
+		}
+		changes := []Change{ch}
+		out, err := edit(d, changes)
+		if err != nil {
+			t.Fatalf("edit %q: %v", data, err)
+		}
+		if err := verify("fuzz", d, out, changes); err != nil {
+			t.Errorf("edit of %q with %+v gave %q: %v", data, changes, out, err)
+		}
+	})
+}

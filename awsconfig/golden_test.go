@@ -123,15 +123,22 @@ func TestUpdateGolden(t *testing.T) {
 				t.Fatalf("Update: %v", err)
 			}
 			got := readFile(t, path)
-			golden := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				writeFile(t, golden, got, 0o644)
-			}
-			if want := readFile(t, golden); !bytes.Equal(got, want) {
-				t.Errorf("Update result differs from %s (run go test -update to see the change in git diff)\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			checkGolden(t, tt.name, got)
 			checkUntouched(t, input, got, tt.changes)
 		})
+	}
+}
+
+// checkGolden compares got with testdata/NAME.golden, which -update first
+// rewrites from got.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		writeFile(t, golden, got, 0o644)
+	}
+	if want := readFile(t, golden); !bytes.Equal(got, want) {
+		t.Errorf("result differs from %s (run go test -update to see the change in git diff)\ngot:\n%s\nwant:\n%s", golden, got, want)
 	}
 }
 

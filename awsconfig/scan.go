@@ -132,6 +132,13 @@ func indexDelimiter(s string) int {
 	return -1
 }
 
+// isIndented reports whether a line starts with the white space that makes
+// it part of a nested value after a key with an empty value (as
+// gopkg.in/ini.v1 reads it).
+func isIndented(c string) bool {
+	return c != "" && (c[0] == ' ' || c[0] == '\t')
+}
+
 func isSpaceByte(c byte) bool {
 	return c == ' ' || '\t' <= c && c <= '\r'
 }
@@ -185,7 +192,7 @@ func scan(text string) (*doc, error) {
 		t := trimLeftSpace(c)
 		indent := utf8.RuneCountInString(c[:len(c)-len(t)])
 		switch {
-		case lastEmpty && c != "" && (c[0] == ' ' || c[0] == '\t'):
+		case lastEmpty && isIndented(c):
 			// configparser makes a line part of the key's value only if
 			// it is indented deeper than the key.
 			if t != "" && t[0] != '#' && t[0] != ';' && indent <= keyIndent {
@@ -295,16 +302,43 @@ func (d *doc) content(i int) string {
 	return d.text[d.lines[i].start:d.lines[i].end]
 }
 
-// body returns section i's text from its header to its last line that is
-// not blank, without that line's terminator.
-func (d *doc) body(i int) string {
-	s := d.sections[i]
-	last := s.header
-	for j := s.end - 1; j > s.header; j-- {
+// span returns the text of lines [from, to) from the first one's start to
+// the end of the last one that is not blank, without its terminator; "" if
+// all are blank.
+func (d *doc) span(from, to int) string {
+	for j := to - 1; j >= from; j-- {
 		if d.lines[j].kind != lineBlank {
-			last = j
-			break
+			return d.text[d.lines[from].start:d.lines[j].end]
 		}
 	}
-	return d.text[d.lines[s.header].start:d.lines[last].end]
+	return ""
+}
+
+// spanOf is span for the given lines, in order, which need not be
+// adjacent: each with its terminator, but the last that is not blank
+// without it, and the blank lines after it left out.
+func (d *doc) spanOf(lines []int) string {
+	last := len(lines) - 1
+	for last >= 0 && d.lines[lines[last]].kind == lineBlank {
+		last--
+	}
+	var b strings.Builder
+	for n, i := range lines[:last+1] {
+		ln := d.lines[i]
+		if n == last {
+			b.WriteString(d.text[ln.start:ln.end])
+		} else {
+			b.WriteString(d.text[ln.start:ln.next])
+		}
+	}
+	return b.String()
+}
+
+// firstHeader returns the index of the first section's header line, or the
+// number of lines in a file without sections.
+func (d *doc) firstHeader() int {
+	if len(d.sections) > 0 {
+		return d.sections[0].header
+	}
+	return len(d.lines)
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ type UpdateOptions struct {
 
 	// noSync skips the fsync calls; benchmarks only.
 	noSync bool
+	// noCreate leaves a missing file missing, and its folder too.
+	noCreate bool
 }
 
 const defaultLockTimeout = 30 * time.Second
@@ -52,21 +55,32 @@ const defaultLockTimeout = 30 * time.Second
 // anything is written. A file that does not parse is left as it is and
 // reported with a *ParseError.
 func Update(path string, changes []Change, opts UpdateOptions) (notices []string, err error) {
+	notices, _, err = updateFile(path, changes, opts)
+	return notices, err
+}
+
+// updateFile is Update that also reports whether it changed the file's content.
+func updateFile(path string, changes []Change, opts UpdateOptions) (notices []string, changed bool, err error) {
 	for _, ch := range changes {
 		if err := ch.validate(); err != nil {
-			return nil, fmt.Errorf("update %s: %w", path, err)
+			return nil, false, fmt.Errorf("update %s: %w", path, err)
 		}
 	}
 	target, err := resolve(path)
 	if err != nil {
-		return nil, fmt.Errorf("update %s: %w", path, err)
+		return nil, false, fmt.Errorf("update %s: %w", path, err)
+	}
+	if opts.noCreate {
+		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+			return nil, false, nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return nil, fmt.Errorf("update %s: %w", path, err)
+		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
 	unlock, err := lock(target+".lock", opts.LockTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("update %s: %w", path, err)
+		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
 	defer func() {
 		if uerr := unlock(); uerr != nil && err == nil {
@@ -76,25 +90,28 @@ func Update(path string, changes []Change, opts UpdateOptions) (notices []string
 
 	old, info, err := readWritable(target)
 	if err != nil {
-		return nil, fmt.Errorf("update %s: %w", path, err)
+		return nil, false, fmt.Errorf("update %s: %w", path, err)
+	}
+	if info == nil && opts.noCreate {
+		return nil, false, nil // removed since the check above
 	}
 	// The scanner refuses what the AWS CLI refuses and reads keys as
 	// gopkg.in/ini.v1 does; verify reads the sections that change with
 	// ini.v1 too.
 	od, err := scan(string(old))
 	if err != nil {
-		return nil, &ParseError{Path: target, Err: err}
+		return nil, false, &ParseError{Path: target, Err: err}
 	}
 	data, err := edit(od, changes)
 	if err != nil {
-		return nil, fmt.Errorf("update %s: %w; the file was left unchanged", path, err)
+		return nil, false, fmt.Errorf("update %s: %w; the file was left unchanged", path, err)
 	}
 	if err := verify(target, od, data, changes); err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) {
-			return nil, err
+			return nil, false, err
 		}
-		return nil, fmt.Errorf("update %s: %w; the file was left unchanged", path, err)
+		return nil, false, fmt.Errorf("update %s: %w; the file was left unchanged", path, err)
 	}
 
 	perm := fs.FileMode(0o600)
@@ -108,15 +125,15 @@ func Update(path string, changes []Change, opts UpdateOptions) (notices []string
 	if info != nil && od.text == data {
 		if perm != info.Mode().Perm() {
 			if err := os.Chmod(target, perm); err != nil {
-				return nil, fmt.Errorf("update %s: %w", path, err)
+				return nil, false, fmt.Errorf("update %s: %w", path, err)
 			}
 		}
-		return notices, nil
+		return notices, false, nil
 	}
 	if err := writeReplace(target, data, perm, info, !opts.noSync); err != nil {
-		return nil, fmt.Errorf("update %s: %w", path, err)
+		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
-	return notices, nil
+	return notices, od.text != data, nil
 }
 
 // edit applies changes to the scanned file od, one at a time.
@@ -147,60 +164,44 @@ func edit(od *doc, changes []Change) (string, error) {
 }
 
 // verify reads data back and checks that it holds exactly what od holds with
-// changes applied: the same sections in the same order; the sections that
-// changes do not name byte for byte the same (but for blank lines at their
-// end); and in the others, read with gopkg.in/ini.v1, the changed keys as
-// given and every other key as it was. Sections are read independently
-// (every parser resets at a header), so this is the same as reading the
-// whole file again.
+// changes applied: the same sections in the same order, less those that
+// changes prune; the sections that changes do not name, and the lines
+// before the first section, byte for byte the same (but for blank lines at
+// their end, and for the comment and blank lines that a pruned section
+// after them kept); and in the others, read with gopkg.in/ini.v1, the
+// changed keys as given and every other key as it was. Sections are read
+// independently (every parser resets at a header), so this is the same as
+// reading the whole file again.
 func verify(path string, od *doc, data string, changes []Change) error {
 	nd, err := scan(data)
 	if err != nil {
 		return fmt.Errorf("internal error: the edited content does not parse (%w)", err)
 	}
 	named := map[string]bool{}
-	var wantNames []string
-	for _, s := range od.sections {
-		wantNames = append(wantNames, s.name)
-	}
 	for _, ch := range changes {
-		if !named[ch.Section] && od.find(ch.Section) < 0 && len(ch.Set) > 0 {
-			wantNames = append(wantNames, ch.Section)
-		}
-		named[ch.Section] = named[ch.Section] || od.find(ch.Section) >= 0 || len(ch.Set) > 0
+		named[ch.Section] = true
 	}
-	if len(nd.sections) != len(wantNames) {
-		return fmt.Errorf("internal error: the edited content has %d sections, want %d", len(nd.sections), len(wantNames))
-	}
-	var oldIdx, newIdx []int
-	for i, s := range nd.sections {
-		if s.name != wantNames[i] {
-			return fmt.Errorf("internal error: the edited content has section [%s] where [%s] was", s.name, wantNames[i])
-		}
+	var oldIdx []int
+	for i, s := range od.sections {
 		if named[s.name] {
-			newIdx = append(newIdx, i)
-			if i < len(od.sections) {
-				oldIdx = append(oldIdx, i)
-			}
-			continue
-		}
-		if od.body(i) != nd.body(i) {
-			return fmt.Errorf("internal error: the edited content changed section [%s]", s.name)
+			oldIdx = append(oldIdx, i)
 		}
 	}
-
 	oldValues, err := od.loaderView(oldIdx)
 	if err != nil {
 		return &ParseError{Path: path, Err: err}
 	}
-	newValues, err := nd.loaderView(newIdx)
-	if err != nil {
-		return fmt.Errorf("internal error: the edited content does not read back (%w)", err)
+
+	// Apply changes to the section names and the named sections' values.
+	wantNames := make([]string, 0, len(od.sections)+len(changes))
+	for _, s := range od.sections {
+		wantNames = append(wantNames, s.name)
 	}
 	want := map[string]map[string]string{}
 	for n, i := range oldIdx {
 		want[od.sections[i].name] = oldValues[n]
 	}
+	pruned := map[string]bool{}
 	for _, ch := range changes {
 		m, ok := want[ch.Section]
 		if !ok {
@@ -209,13 +210,72 @@ func verify(path string, od *doc, data string, changes []Change) error {
 			}
 			m = map[string]string{}
 			want[ch.Section] = m
+			wantNames = append(wantNames, ch.Section)
 		}
+		removed := false
 		for _, k := range ch.Unset {
-			delete(m, k)
+			if _, ok := m[k]; ok {
+				delete(m, k)
+				removed = true
+			}
 		}
 		for _, kv := range ch.Set {
 			m[kv.Key] = kv.Value
 		}
+		if ch.Prune && removed && len(m) == 0 && !od.keepsHeader(ch.Section) {
+			delete(want, ch.Section)
+			wantNames = slices.DeleteFunc(wantNames, func(n string) bool { return n == ch.Section })
+			pruned[ch.Section] = true
+		}
+	}
+
+	if len(nd.sections) != len(wantNames) {
+		return fmt.Errorf("internal error: the edited content has %d sections, want %d", len(nd.sections), len(wantNames))
+	}
+	// expect returns what the lines of old section i (-1: the lines before
+	// the first section) read as now: their own text, then the lines that
+	// the pruned sections right after them kept.
+	expect := func(i int) string {
+		from, to := 0, od.firstHeader()
+		if i >= 0 {
+			from, to = od.sections[i].header, od.sections[i].end
+		}
+		if i+1 == len(od.sections) || !pruned[od.sections[i+1].name] {
+			return od.span(from, to)
+		}
+		var lines []int
+		for k := from; k < to; k++ {
+			lines = append(lines, k)
+		}
+		for k := i + 1; k < len(od.sections) && pruned[od.sections[k].name]; k++ {
+			lines = append(lines, od.prunedKeeps(od.sections[k])...)
+		}
+		return od.spanOf(lines)
+	}
+	if nd.span(0, nd.firstHeader()) != expect(-1) {
+		return fmt.Errorf("internal error: the edited content changed the lines before the first section")
+	}
+	oldAt := make(map[string]int, len(od.sections))
+	for i, s := range od.sections {
+		oldAt[s.name] = i
+	}
+	var newIdx []int
+	for i, s := range nd.sections {
+		if s.name != wantNames[i] {
+			return fmt.Errorf("internal error: the edited content has section [%s] where [%s] was", s.name, wantNames[i])
+		}
+		if named[s.name] {
+			newIdx = append(newIdx, i)
+			continue
+		}
+		if nd.span(s.header, s.end) != expect(oldAt[s.name]) {
+			return fmt.Errorf("internal error: the edited content changed section [%s]", s.name)
+		}
+	}
+
+	newValues, err := nd.loaderView(newIdx)
+	if err != nil {
+		return fmt.Errorf("internal error: the edited content does not read back (%w)", err)
 	}
 	for n, i := range newIdx {
 		name := nd.sections[i].name
@@ -232,6 +292,41 @@ func verify(path string, od *doc, data string, changes []Change) error {
 		}
 	}
 	return nil
+}
+
+// prunedKeeps returns the lines of section s that pruning it keeps when
+// all its keys are removed (see Change.Prune): those outside the keys and
+// their nested blocks if one of them is a comment, else none.
+func (d *doc) prunedKeeps(s section) []int {
+	var kept []int
+	comment := false
+	for i := s.header + 1; i < s.end; i++ {
+		if d.lines[i].kind == lineKey {
+			i = int(d.lines[i].blockEnd)
+			continue
+		}
+		kept = append(kept, i)
+		comment = comment || d.lines[i].kind == lineComment
+	}
+	if !comment {
+		return nil
+	}
+	return kept
+}
+
+// keepsHeader reports whether pruning the named section keeps its header,
+// as one of the lines that stay is indented.
+func (d *doc) keepsHeader(name string) bool {
+	i := d.find(name)
+	if i < 0 {
+		return false
+	}
+	for _, k := range d.prunedKeeps(d.sections[i]) {
+		if isIndented(d.content(k)) {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve follows symlinks from path to the file they finally name, which

@@ -444,41 +444,55 @@ func TestEditStyle(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := writeTemp(t, tt.text)
-			if _, err := Update(path, []Change{tt.change}, UpdateOptions{}); err != nil {
-				t.Fatalf("Update: %v", err)
-			}
-			if got := readFile(t, path); string(got) != tt.want {
-				t.Errorf("got:\n%q\nwant:\n%q", got, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkUpdate(t, tt.text, []Change{tt.change}, tt.want) })
+	}
+}
+
+// checkUpdate writes text to a file, applies changes with Update and checks
+// that the file then holds want.
+func checkUpdate(t *testing.T, text string, changes []Change, want string) {
+	t.Helper()
+	path := writeTemp(t, text)
+	if _, err := Update(path, changes, UpdateOptions{}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got := readFile(t, path); string(got) != want {
+		t.Errorf("got:\n%q\nwant:\n%q", got, want)
 	}
 }
 
 func TestVerifyCatchesWrongEdits(t *testing.T) {
-	old, err := scan("[a]\nx = 1\n[b]\ny = 2\n")
+	checkVerify(t, "[a]\nx = 1\n[b]\ny = 2\n", []Change{{Section: "a", Set: []KV{{"x", "2"}}}},
+		"[a]\nx = 2\n[b]\ny = 2\n", []namedEdit{
+			{"changed key not written", "[a]\nx = 1\n[b]\ny = 2\n"},
+			{"other section changed", "[a]\nx = 2\n[b]\ny = 3\n"},
+			{"extra key", "[a]\nx = 2\nw = 0\n[b]\ny = 2\n"},
+			{"section lost", "[a]\nx = 2\n"},
+			{"sections reordered", "[b]\ny = 2\n[a]\nx = 2\n"},
+			{"does not parse", "[a]\nx = 2\n[a]\n"},
+			{"untouched section changed in a way values do not show", "[a]\nx = 2\n[b]\n# new comment\ny = 2\n"},
+		})
+}
+
+// namedEdit is the content of a file after an edit, named for a subtest.
+type namedEdit struct{ name, data string }
+
+// checkVerify checks that verify accepts right as text edited with
+// changes, and refuses every one of wrong.
+func checkVerify(t *testing.T, text string, changes []Change, right string, wrong []namedEdit) {
+	t.Helper()
+	old, err := scan(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes := []Change{{Section: "a", Set: []KV{{"x", "2"}}}}
-	tests := []struct{ name, data string }{
-		{"changed key not written", "[a]\nx = 1\n[b]\ny = 2\n"},
-		{"other section changed", "[a]\nx = 2\n[b]\ny = 3\n"},
-		{"extra key", "[a]\nx = 2\nw = 0\n[b]\ny = 2\n"},
-		{"section lost", "[a]\nx = 2\n"},
-		{"sections reordered", "[b]\ny = 2\n[a]\nx = 2\n"},
-		{"does not parse", "[a]\nx = 2\n[a]\n"},
-		{"untouched section changed in a way values do not show", "[a]\nx = 2\n[b]\n# new comment\ny = 2\n"},
-	}
-	for _, tt := range tests {
+	for _, tt := range wrong {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := verify("f", old, tt.data, changes); err == nil {
 				t.Error("verify accepted a wrong edit")
 			}
 		})
 	}
-	if err := verify("f", old, "[a]\nx = 2\n[b]\ny = 2\n", changes); err != nil {
+	if err := verify("f", old, right, changes); err != nil {
 		t.Errorf("verify refused the right edit: %v", err)
 	}
 }

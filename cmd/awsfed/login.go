@@ -267,12 +267,23 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 // sessionPath is the file that keeps the IdP session of this user between
 // runs (Google only), or "" with --no-session-cache.
 func (o *loginOptions) sessionPath(s *settings) string {
-	if s.IdP != "google" || o.flags.NoSessionCache || s.Username == "" {
+	if o.flags.NoSessionCache {
 		return ""
 	}
-	dir := o.deps.Getenv("XDG_CONFIG_HOME")
+	return googleSessionPath(s, o.deps.Home, o.deps.Getenv)
+}
+
+// googleSessionPath is the file that keeps the Google session of the
+// settings' user between runs: in $XDG_CONFIG_HOME, else home/.config, as
+// awsfed/google-session-USER.json. It is "" for another IdP or without a
+// user name. Login keeps the session there and logout deletes it.
+func googleSessionPath(s *settings, home string, getenv func(string) string) string {
+	if s.IdP != "google" || s.Username == "" {
+		return ""
+	}
+	dir := getenv("XDG_CONFIG_HOME")
 	if dir == "" {
-		dir = filepath.Join(o.deps.Home, ".config")
+		dir = filepath.Join(home, ".config")
 	}
 	return filepath.Join(dir, "awsfed", "google-session-"+safeName(s.Username)+".json")
 }

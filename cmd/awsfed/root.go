@@ -17,6 +17,6 @@ CLI's files that role_arn + source_profile profiles build on.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usagef(err.Error() + "; see awsfed --help")
 	})
-	root.AddCommand(newLoginCmd(deps, nil), newRolesCmd(deps, nil))
+	root.AddCommand(newLoginCmd(deps, nil), newRolesCmd(deps, nil), newLogoutCmd(deps, nil))
 	return root
 }

@@ -111,46 +111,8 @@ func resolveProfile(flag string, getenv func(string) string, cfg *awsconfig.File
 
 // resolveSettings merges the flags, the environment and the profile.
 func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.Paths, cfg *awsconfig.File) (*settings, error) {
-	s := &settings{Paths: paths}
-	s.Profile = resolveProfile(f.Profile, getenv, cfg)
-	sec, _ := cfg.Profile(s.Profile)
-	if sec == nil {
-		sec = map[string]string{}
-	}
-	s.section = sec
-	pick := func(flag string, keys ...string) string {
-		if flag != "" {
-			return flag
-		}
-		for _, k := range keys {
-			if v := strings.TrimSpace(sec[k]); v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	s.URL = pick(f.URL, keyURL)
-	s.Username = pick(f.Username, keyUsername, "google_config.google_username")
-	s.RoleARN = pick(f.RoleARN, keyRoleARN, "google_config.role_arn")
-	// aws-google-auth's ask_role: show the picker even though a role is saved.
-	if f.RoleARN == "" && sec[keyRoleARN] == "" && isTrue(sec["google_config.ask_role"]) {
-		s.RoleARN = ""
-	}
-	s.GoogleIdPID = pick(f.IdPID, keyGoogleIdPID, "google_config.google_idp_id")
-	s.GoogleSPID = pick(f.SPID, keyGoogleSPID, "google_config.google_sp_id")
-	s.MFA = pick(f.MFA, keyMFA)
-	s.UserAgent = pick(cmp.Or(f.UserAgent, strings.TrimSpace(getenv("AWSFED_USER_AGENT"))), keyUserAgent)
-	s.PasswordCommand = sec[keyPasswordCommand]
-	s.TOTPSecretCommand = sec[keyTOTPSecretCommand]
-	s.IdP = pick(f.IdP, keyIdP)
-	if s.IdP == "" {
-		switch {
-		case s.GoogleIdPID != "" || strings.Contains(s.URL, "/o/saml2/initsso"):
-			s.IdP = "google"
-		case s.URL != "":
-			s.IdP = "generic"
-		}
-	}
+	s := profileSettings(f, getenv, paths, cfg)
+	sec := s.section
 	switch s.IdP {
 	case "generic":
 		if s.URL == "" {
@@ -179,7 +141,7 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 			return nil, usagef(fmt.Sprintf("--duration %q: %v", f.Duration, err))
 		}
 		s.Duration, s.durationFromFlag = d, true
-	} else if v := pick("", keyDuration, "google_config.duration"); v != "" {
+	} else if v := s.pick("", keyDuration, "google_config.duration"); v != "" {
 		d, err := parseDuration(v)
 		if err != nil {
 			return nil, usagef(fmt.Sprintf("%s = %q in [%s] of %s: %v", keyDuration, v, awsconfig.ConfigSection(s.Profile), paths.Config, err))
@@ -195,6 +157,57 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 		}
 	}
 	return s, nil
+}
+
+// profileSettings resolves the profile as login does and reads from the
+// flags, the environment and the profile who signs in where, without
+// checking that it is enough to sign in. The IdP is inferred from the URL
+// or the Google ids when neither the flags nor the profile name it.
+func profileSettings(f *loginFlags, getenv func(string) string, paths awsconfig.Paths, cfg *awsconfig.File) *settings {
+	s := &settings{Paths: paths}
+	s.Profile = resolveProfile(f.Profile, getenv, cfg)
+	sec, _ := cfg.Profile(s.Profile)
+	if sec == nil {
+		sec = map[string]string{}
+	}
+	s.section = sec
+	s.URL = s.pick(f.URL, keyURL)
+	s.Username = s.pick(f.Username, keyUsername, "google_config.google_username")
+	s.RoleARN = s.pick(f.RoleARN, keyRoleARN, "google_config.role_arn")
+	// aws-google-auth's ask_role: show the picker even though a role is saved.
+	if f.RoleARN == "" && sec[keyRoleARN] == "" && isTrue(sec["google_config.ask_role"]) {
+		s.RoleARN = ""
+	}
+	s.GoogleIdPID = s.pick(f.IdPID, keyGoogleIdPID, "google_config.google_idp_id")
+	s.GoogleSPID = s.pick(f.SPID, keyGoogleSPID, "google_config.google_sp_id")
+	s.MFA = s.pick(f.MFA, keyMFA)
+	s.UserAgent = s.pick(cmp.Or(f.UserAgent, strings.TrimSpace(getenv("AWSFED_USER_AGENT"))), keyUserAgent)
+	s.PasswordCommand = sec[keyPasswordCommand]
+	s.TOTPSecretCommand = sec[keyTOTPSecretCommand]
+	s.IdP = s.pick(f.IdP, keyIdP)
+	if s.IdP == "" {
+		switch {
+		case s.GoogleIdPID != "" || strings.Contains(s.URL, "/o/saml2/initsso"):
+			s.IdP = "google"
+		case s.URL != "":
+			s.IdP = "generic"
+		}
+	}
+	return s
+}
+
+// pick returns flag if set, else the value of the first of the profile's
+// keys that has one.
+func (s *settings) pick(flag string, keys ...string) string {
+	if flag != "" {
+		return flag
+	}
+	for _, k := range keys {
+		if v := strings.TrimSpace(s.section[k]); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // isTrue reads a boolean setting as aws-google-auth writes them.

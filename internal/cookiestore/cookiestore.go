@@ -141,10 +141,15 @@ func (s *Store) Save() error {
 	return nil
 }
 
-// Remove deletes a kept session; a missing one is not an error.
-func Remove(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("delete the kept session %s: %w", path, err)
+// Remove deletes a kept session and reports whether there was one; a
+// missing one is not an error.
+func Remove(path string) (removed bool, err error) {
+	err = os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("delete the kept session %s: %w", path, err)
+	}
+	return true, nil
 }

@@ -101,10 +101,10 @@ func TestOpenIgnoresGarbage(t *testing.T) {
 	if _, err := Open(path, time.Now()); err != nil {
 		t.Errorf("a damaged session file must only cost a sign-in: %v", err)
 	}
-	if err := Remove(path); err != nil {
-		t.Fatal(err)
+	if removed, err := Remove(path); err != nil || !removed {
+		t.Fatalf("Remove = %v, %v; want true", removed, err)
 	}
-	if err := Remove(path); err != nil {
-		t.Errorf("removing a missing session: %v", err)
+	if removed, err := Remove(path); err != nil || removed {
+		t.Errorf("removing a missing session: %v, %v; want false, no error", removed, err)
 	}
 }

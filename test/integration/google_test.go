@@ -79,4 +79,23 @@ region = us-east-1
 	if strings.Contains(cfg, "= None\n[") || strings.Count(cfg, "None") != 1 {
 		t.Errorf("the config gained a None:\n%s", cfg)
 	}
+
+	// Logout: the credentials and the kept session go, the settings stay,
+	// and the next login asks again (here: needs the secrets again).
+	r = h.awsfed(env, "logout")
+	if r.code != 0 || !strings.Contains(r.stderr, "Logged out of profile sts: removed its credentials and the kept Google session") {
+		t.Fatalf("awsfed logout: exit %d\n%s", r.code, r.stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(h.dir, ".config", "awsfed", "google-session-*")); len(left) != 0 {
+		t.Errorf("session files after logout: %v", left)
+	}
+	if creds := h.read(h.creds); strings.Contains(creds, "[sts]") {
+		t.Errorf("[sts] still in the credentials file after logout:\n%s", creds)
+	}
+	if h.read(h.config) != cfg {
+		t.Errorf("logout changed the config file")
+	}
+	if r = h.awsfed(env, "login", "--no-prompt"); r.code != 4 {
+		t.Errorf("login after logout without secrets: exit %d, want 4 (the password is needed again)\n%s", r.code, r.stderr)
+	}
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
+)
+
+// logoutOptions are the inputs of logout.
+type logoutOptions struct {
+	deps    *Deps
+	profile string
+}
+
+func newLogoutCmd(deps *Deps, runF func(context.Context, *logoutOptions) error) *cobra.Command {
+	opts := &logoutOptions{deps: deps}
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Remove a profile's stored credentials and its kept IdP session",
+		Long: `Sign out of a profile: remove the temporary credentials stored in its section
+of the AWS credentials file (the section too, when nothing else is left in
+it; comments stay), and delete the Google session kept between logins for its
+user, so that the next login asks for the password and second factor again.
+
+The profile's settings in the AWS config file (the awsfed_* keys and region of
+[profile NAME]) are kept: logout signs out, it does not forget the
+configuration, and "awsfed login" signs in again with them.
+
+Long-term access keys (a section without a session token) were not written by
+a login, and logout refuses to remove them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLogout(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.profile, "profile", "", `profile to log out of (default: AWS_PROFILE if it names an awsfed profile or a chain built on one, else "sts")`)
+	return cmd
+}
+
+func runLogout(_ context.Context, o *logoutOptions) error {
+	paths := awsconfig.DefaultPaths(o.deps.Home, o.deps.Getenv)
+	cfg, err := awsconfig.Load(paths.Config)
+	if err != nil {
+		return fmt.Errorf("nothing was removed: %w", err)
+	}
+	s := profileSettings(&loginFlags{Profile: o.profile}, o.deps.Getenv, paths, cfg)
+	if err := checkTemporary(paths.Credentials, s.Profile); err != nil {
+		return err
+	}
+
+	var removed []string
+	ok, notes, err := awsconfig.RemoveCredentials(paths.Credentials, s.Profile)
+	for _, n := range notes {
+		fmt.Fprintf(o.deps.Streams.ErrOut, "awsfed: note: %s\n", n)
+	}
+	if err != nil {
+		return fmt.Errorf("nothing was removed: %w", err)
+	}
+	if ok {
+		removed = append(removed, "its credentials")
+	}
+	if path := googleSessionPath(s, o.deps.Home, o.deps.Getenv); path != "" {
+		ok, err := cookiestore.Remove(path)
+		if err != nil && len(removed) > 0 {
+			return fmt.Errorf("removed the credentials of profile %s, but: %w", s.Profile, err)
+		}
+		if err != nil {
+			return err
+		}
+		if ok {
+			removed = append(removed, "the kept Google session of "+s.Username)
+		}
+	}
+
+	if len(removed) == 0 {
+		fmt.Fprintf(o.deps.Streams.ErrOut, "Nothing to remove for profile %s.\n", s.Profile)
+		return nil
+	}
+	fmt.Fprintf(o.deps.Streams.ErrOut, "Logged out of profile %s: removed %s.\n", s.Profile, strings.Join(removed, " and "))
+	return nil
+}
+
+// checkTemporary refuses to log out of a profile whose credentials are
+// long-term access keys (an access key without a session token): no login
+// writes those, and once removed they cannot be had again.
+func checkTemporary(path, profile string) error {
+	f, err := awsconfig.Load(path)
+	if err != nil {
+		return fmt.Errorf("nothing was removed: %w", err)
+	}
+	c, _ := awsconfig.ReadCredentials(f, profile)
+	if c.AccessKeyID != "" && c.SessionToken == "" {
+		return usagef(fmt.Sprintf("[%s] of %s holds long-term access keys (no session token), which awsfed did not write; nothing was removed: remove them by hand if you mean to", profile, path))
+	}
+	return nil
+}
