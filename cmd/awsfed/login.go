@@ -79,6 +79,8 @@ func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 	fl.StringVar(&opts.flags.RoleARN, "role-arn", "", "role to assume (default: the only role, else a picker on a terminal)")
 	fl.StringVar(&opts.flags.Duration, "duration", "", "session length, e.g. 12h or 43200 (default: profile, else the IdP's SessionDuration, else 1h)")
 	fl.StringVar(&opts.flags.Region, "region", "", "region written to the profile and used for STS")
+	fl.StringVar(&opts.flags.SkipIfValid, "skip-if-valid", "", "do nothing, without any network traffic, if the profile holds credentials for the same role valid for at least this long (e.g. 30m)")
+	fl.BoolVar(&opts.flags.Force, "force", false, "log in even if --skip-if-valid finds valid credentials")
 	return cmd
 }
 
@@ -89,39 +91,31 @@ type loginResult struct {
 	PrincipalARN   string    `json:"principal_arn"`
 	AssumedRoleARN string    `json:"assumed_role_arn"`
 	Expiration     time.Time `json:"expiration"`
+	// Skipped is set when --skip-if-valid found the stored credentials
+	// valid: nothing was renewed.
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 func runLogin(ctx context.Context, o *loginOptions) error {
 	defer o.close()
-	s, a, err := o.signIn(ctx)
+	s, err := o.settings()
 	if err != nil {
 		return err
 	}
-	role, err := o.chooseRole(ctx, a, s.RoleARN)
+	var minValid time.Duration
+	if o.flags.SkipIfValid != "" {
+		if minValid, err = parseDuration(o.flags.SkipIfValid); err != nil {
+			return usagef(fmt.Sprintf("--skip-if-valid %q: %v", o.flags.SkipIfValid, err))
+		}
+	}
+	r, err := o.ensure(ctx, s, minValid, o.flags.Force || minValid == 0)
 	if err != nil {
 		return err
 	}
-	region := s.Region
-	if region == "" {
-		region = assume.DefaultRegion(role.RoleARN)
+	if !r.fresh {
+		return o.reportSkipped(s.Profile, r.creds)
 	}
-	stsHTTP := &http.Client{Transport: o.deps.Transport(), Timeout: 60 * time.Second}
-	client := assume.NewClient(assume.ClientOptions{Region: region, Endpoint: stsEndpoint(o.deps.Getenv), HTTPClient: stsHTTP})
-	creds, err := assume.WithSAML(ctx, client, assume.SAMLInput{
-		Role:      role,
-		Assertion: a.Raw,
-		Duration:  assume.ChooseDuration(flagDuration(s), profileDuration(s), a.SessionDuration),
-	}, o.deps.Streams.ErrOut)
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err // cancelled while STS answered: write nothing
-	}
-	if err := o.save(s, role, region, creds); err != nil {
-		return err
-	}
-	return o.report(s.Profile, role, creds)
+	return o.report(s.Profile, r.role, r.sts)
 }
 
 func flagDuration(s *settings) time.Duration {
@@ -543,20 +537,9 @@ func roleList(roles []idp.Role) string {
 
 // save writes the credentials, then the settings used, each file
 // atomically under its lock.
-func (o *loginOptions) save(s *settings, role idp.Role, region string, c *assume.Credentials) error {
-	notes, err := awsconfig.Update(s.Paths.Credentials, []awsconfig.Change{
-		awsconfig.CredentialsChange(s.Profile, awsconfig.Credentials{
-			AccessKeyID:     c.AccessKeyID,
-			SecretAccessKey: c.SecretAccessKey,
-			SessionToken:    c.SessionToken,
-			Expiration:      c.Expiration,
-			PrincipalARN:    c.AssumedRoleARN,
-		}),
-	}, awsconfig.UpdateOptions{Private: true})
-	o.notes(notes)
-	if err != nil {
-		return fmt.Errorf("nothing was written: %w", err)
-	}
+// saveSettings saves the settings of a login in [profile P], so that a
+// bare login repeats it; settings already there are left as they are.
+func (o *loginOptions) saveSettings(s *settings, role idp.Role, region string) error {
 	want := []awsconfig.KV{{Key: keyIdP, Value: s.IdP}}
 	if s.urlFromIDs {
 		want = append(want, awsconfig.KV{Key: keyGoogleIdPID, Value: s.GoogleIdPID}, awsconfig.KV{Key: keyGoogleSPID, Value: s.GoogleSPID})
@@ -588,7 +571,7 @@ func (o *loginOptions) save(s *settings, role idp.Role, region string, c *assume
 	if len(set) == 0 {
 		return nil
 	}
-	notes, err = awsconfig.Update(s.Paths.Config, []awsconfig.Change{{Section: awsconfig.ConfigSection(s.Profile), Set: set}}, awsconfig.UpdateOptions{})
+	notes, err := awsconfig.Update(s.Paths.Config, []awsconfig.Change{{Section: awsconfig.ConfigSection(s.Profile), Set: set}}, awsconfig.UpdateOptions{})
 	o.notes(notes)
 	if err != nil {
 		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
@@ -619,6 +602,18 @@ func (o *loginOptions) report(profile string, role idp.Role, c *assume.Credentia
 		AssumedRoleARN: c.AssumedRoleARN,
 		Expiration:     c.Expiration.UTC(),
 	})
+}
+
+// reportSkipped says that the stored credentials are still valid, and
+// prints them as login --json does.
+func (o *loginOptions) reportSkipped(profile string, c awsconfig.Credentials) error {
+	fmt.Fprintf(o.deps.Streams.ErrOut, "Profile %s: valid for %s more; skipped\n", profile, humanDuration(timeLeft(c, o.deps.Now())))
+	if !o.flags.JSON {
+		return nil
+	}
+	enc := json.NewEncoder(o.deps.Streams.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(loginResult{Profile: profile, AssumedRoleARN: c.PrincipalARN, Expiration: c.Expiration.UTC(), Skipped: true})
 }
 
 // humanDuration prints d rounded to the minute as "1h0m" or "12m".

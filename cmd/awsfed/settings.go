@@ -71,6 +71,8 @@ type loginFlags struct {
 	DebugDir       string
 	NoSessionCache bool
 	MFATimeout     time.Duration
+	SkipIfValid    string
+	Force          bool
 }
 
 // isAWSFedProfile reports whether a config section is one awsfed logs into.

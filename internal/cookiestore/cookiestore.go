@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/renameio/v2"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -115,27 +116,10 @@ func (s *Store) Save() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fmt.Errorf("keep the session: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".session-*")
-	if err != nil {
-		return fmt.Errorf("keep the session: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keep the session: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keep the session: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("keep the session: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
+	if err := renameio.WriteFile(s.path, b, 0o600); err != nil {
 		return fmt.Errorf("keep the session: %w", err)
 	}
 	return nil
