@@ -30,6 +30,17 @@ source_profile = sts
 region = ap-northeast-1
 `
 
+// uaConfig is the seed config with a User-Agent in [profile sts].
+var uaConfig = strings.Replace(seedConfig, "[profile sts]\n", "[profile sts]\nawsfed_user_agent = UA-config\n", 1)
+
+// seedWithUA is what the seed config resolves to with User-Agent ua.
+func seedWithUA(ua string) settings {
+	return settings{Profile: "sts", IdP: "google", Username: "alice@example.com", UserAgent: ua,
+		URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
+		GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
+		RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true}
+}
+
 func TestResolveSettings(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -68,31 +79,18 @@ func TestResolveSettings(t *testing.T) {
 		},
 		{
 			name:   "User-Agent: the environment beats the profile",
-			config: strings.Replace(seedConfig, "[profile sts]\n", "[profile sts]\nawsfed_user_agent = UA-config\n", 1),
+			config: uaConfig,
 			env:    map[string]string{"AWSFED_USER_AGENT": "UA-env"},
-			want: settings{Profile: "sts", IdP: "google", Username: "alice@example.com", UserAgent: "UA-env",
-				URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
-				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
-				RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true},
+			want:   seedWithUA("UA-env"),
 		},
 		{
 			name:   "User-Agent: the flag beats the environment",
-			config: strings.Replace(seedConfig, "[profile sts]\n", "[profile sts]\nawsfed_user_agent = UA-config\n", 1),
+			config: uaConfig,
 			env:    map[string]string{"AWSFED_USER_AGENT": "UA-env"},
 			flags:  loginFlags{UserAgent: "UA-flag"},
-			want: settings{Profile: "sts", IdP: "google", Username: "alice@example.com", UserAgent: "UA-flag",
-				URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
-				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
-				RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true},
+			want:   seedWithUA("UA-flag"),
 		},
-		{
-			name:   "User-Agent from the profile",
-			config: strings.Replace(seedConfig, "[profile sts]\n", "[profile sts]\nawsfed_user_agent = UA-config\n", 1),
-			want: settings{Profile: "sts", IdP: "google", Username: "alice@example.com", UserAgent: "UA-config",
-				URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
-				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
-				RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true},
-		},
+		{name: "User-Agent from the profile", config: uaConfig, want: seedWithUA("UA-config")},
 		{
 			name:   "ask_role shows the picker despite a saved role",
 			config: strings.Replace(seedConfig, "google_config.ask_role = False", "google_config.ask_role = True", 1),
