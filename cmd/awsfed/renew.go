@@ -90,6 +90,10 @@ func sameRole(assumedRoleARN, roleARN string) bool {
 	return ok && path[strings.LastIndex(path, "/")+1:] == name
 }
 
+// lockWait bounds the wait for another awsfed renewing the same profile,
+// which may be waiting for a person at a prompt.
+const lockWait = 10 * time.Minute
+
 // renewal is what ensure did.
 type renewal struct {
 	store credStore
@@ -132,10 +136,15 @@ func (o *loginOptions) ensure(ctx context.Context, s *settings, minValid time.Du
 	if ok, err := valid(); ok || err != nil {
 		return r, err
 	}
-	unlock, err := r.store.cache.Lock(ctx, s.Profile, func() {
+	lockCtx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	unlock, err := r.store.cache.Lock(lockCtx, s.Profile, func() {
 		fmt.Fprintf(o.deps.Streams.ErrOut, "Waiting for another awsfed renewing profile %s…\n", s.Profile)
 	})
 	if err != nil {
+		if ctx.Err() == nil && lockCtx.Err() != nil {
+			return nil, fmt.Errorf("another awsfed has been renewing profile %s for %s (waiting at a prompt?); finish or stop it, then try again", s.Profile, lockWait)
+		}
 		return nil, err
 	}
 	defer unlock()
