@@ -12,12 +12,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/google/renameio/v2"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/seed-2d15385e/awsfed/internal/privatefile"
 )
 
 // Store is a cookie jar that remembers every persistent cookie it is given
@@ -116,10 +116,7 @@ func (s *Store) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		return fmt.Errorf("keep the session: %w", err)
-	}
-	if err := renameio.WriteFile(s.path, b, 0o600); err != nil {
+	if err := privatefile.Write(s.path, b); err != nil {
 		return fmt.Errorf("keep the session: %w", err)
 	}
 	return nil

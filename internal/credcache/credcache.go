@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/google/renameio/v2"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/internal/privatefile"
 )
 
 // Dir is a cache folder: credentials/<profile>.json (files 0600, folders
@@ -93,16 +93,12 @@ func (d Dir) Load(profile string) (awsconfig.Credentials, bool, error) {
 // renamed over the old one, so a reader sees the old or the new, never a
 // part.
 func (d Dir) Save(profile string, c awsconfig.Credentials) error {
-	path := d.Path(profile)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("cache the credentials: %w", err)
-	}
 	b, err := json.MarshalIndent(entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
 		SessionToken: c.SessionToken, Expiration: c.Expiration.UTC().Format(time.RFC3339), PrincipalARN: c.PrincipalARN}, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := renameio.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := privatefile.Write(d.Path(profile), append(b, '\n')); err != nil {
 		return fmt.Errorf("cache the credentials: %w", err)
 	}
 	return nil
