@@ -37,8 +37,11 @@ func exitCode(err error) int {
 		refused *idp.RefusedError
 		input   *ui.InputNeededError
 		sts     *assume.Error
+		status  *statusError
 	)
 	switch {
+	case errors.As(err, &status):
+		return status.code
 	case errors.Is(err, ui.ErrCancelled), errors.Is(err, context.Canceled):
 		return exitCancelled
 	case errors.As(err, &input):

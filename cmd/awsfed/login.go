@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ type loginOptions struct {
 	prompter ui.Prompter // opened on first use
 	secrets  debugdump.Secrets
 	dump     *debugdump.Transport // with --debug-dir
+	keyring  keyringUse           // the OS keyring as a password source (keyring.go)
 }
 
 func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
@@ -48,6 +50,7 @@ func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
 	fl.StringVar(&f.SPID, "sp-id", "", "google: the spid of the AWS app")
 	fl.StringVar(&f.Username, "username", "", "IdP user name")
 	fl.BoolVar(&f.PasswordStdin, "password-stdin", false, "read the password from standard input (one line)")
+	addKeyringFlag(cmd, &f.Keyring)
 	fl.StringVar(&f.MFA, "mfa", "", "preferred second factors in order, e.g. totp,phone,sms")
 	fl.StringVar(&f.MFACode, "mfa-code", "", "a one-time code for this run (or AWSFED_MFA_CODE)")
 	fl.BoolVar(&f.NoPrompt, "no-prompt", false, "never prompt; a missing input is an error (exit 4)")
@@ -247,6 +250,7 @@ func (o *loginOptions) authenticate(ctx context.Context, s *settings) (*idp.Asse
 		}
 	}
 	a, err := p.Authenticate(ctx, in)
+	err = o.settleKeyring(ctx, s, err)
 	if errors.Is(err, idp.ErrNoRoles) {
 		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)
 	}
@@ -364,7 +368,8 @@ func (o *loginOptions) provider(s *settings, c *http.Client, cancel context.Canc
 }
 
 // passwordSource returns the password from, in order: --password-stdin,
-// AWSFED_PASSWORD, awsfed_password_command, a prompt.
+// AWSFED_PASSWORD, awsfed_password_command, the OS keyring (when on), a
+// prompt.
 func (o *loginOptions) passwordSource(s *settings) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		pw, err := o.password(ctx, s)
@@ -399,7 +404,11 @@ func (o *loginOptions) password(ctx context.Context, s *settings) (string, error
 		// password's own first line.
 		pw, _, _ := strings.Cut(out, "\n")
 		return strings.TrimRight(pw, "\r"), nil
-	case o.canPrompt():
+	}
+	if pw, ok, err := o.keyringPassword(ctx, s); ok || err != nil {
+		return pw, err
+	}
+	if o.canPrompt() {
 		p, err := o.prompt()
 		if err != nil {
 			return "", err
@@ -408,10 +417,14 @@ func (o *loginOptions) password(ctx context.Context, s *settings) (string, error
 		if s.Username != "" {
 			label = fmt.Sprintf("Password for %s", s.Username)
 		}
-		return p.Password(ctx, label+": ")
+		pw, err := p.Password(ctx, label+": ")
+		if err == nil {
+			o.typedPassword(s, pw)
+		}
+		return pw, err
 	}
-	return "", &ui.InputNeededError{What: "a password",
-		Hint: fmt.Sprintf("set AWSFED_PASSWORD, pass --password-stdin, or set %s in [%s]", keyPasswordCommand, awsconfig.ConfigSection(s.Profile))}
+	return "", o.keyringHint(&ui.InputNeededError{What: "a password",
+		Hint: fmt.Sprintf("set AWSFED_PASSWORD, pass --password-stdin, or set %s in [%s]", keyPasswordCommand, awsconfig.ConfigSection(s.Profile))})
 }
 
 // codeSource builds the one-time-code source: --mfa-code or
@@ -558,6 +571,9 @@ func (o *loginOptions) saveSettings(s *settings, role idp.Role, region string) e
 	}
 	if o.flags.UserAgent != "" {
 		want = append(want, awsconfig.KV{Key: keyUserAgent, Value: o.flags.UserAgent})
+	}
+	if o.flags.Keyring.set {
+		want = append(want, awsconfig.KV{Key: keyKeyring, Value: strconv.FormatBool(o.flags.Keyring.value)})
 	}
 	if o.flags.Region != "" || !s.regionInProfile {
 		want = append(want, awsconfig.KV{Key: keyRegion, Value: region})

@@ -5,11 +5,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
 	"time"
 
+	"github.com/seed-2d15385e/awsfed/internal/keyring"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -31,6 +33,11 @@ func main() {
 			}
 			return p, nil
 		},
+		OpenTerminal: func() (io.WriteCloser, error) { return os.OpenFile("/dev/tty", os.O_WRONLY, 0) },
+		Executable:   executablePath,
+		Keyring:      keyring.System(keyringService, os.Getenv),
+		Environ:      os.Environ,
+		Exec:         replaceProcess(),
 	}
 	code := Run(ctx, os.Args[1:], deps)
 	stop()
@@ -51,6 +58,26 @@ type Deps struct {
 	// Prompter opens the terminal for questions; called only when a
 	// question must be asked.
 	Prompter func() (ui.Prompter, error)
+	// Environ is the environment exec hands on to its command, with the
+	// credentials changed. nil: os.Environ.
+	Environ func() []string
+	// Exec replaces awsfed with the program at path (execve) and returns
+	// only when it cannot. nil: exec runs its command as a child process
+	// and passes signals on (systems without execve, and tests).
+	Exec func(path string, argv, env []string) error
+	// Signals catches sigs until stop is called, for exec to pass on to
+	// a child process. nil: signal.Notify.
+	Signals func(sigs ...os.Signal) (c <-chan os.Signal, stop func())
+	// OpenTerminal opens the controlling terminal for messages to the
+	// person, for commands whose stderr another program captures
+	// (credential-process under the AWS CLI). nil: there is none.
+	OpenTerminal func() (io.WriteCloser, error)
+	// Executable returns the absolute path of this awsfed, which
+	// configure writes into credential_process.
+	Executable func() (string, error)
+	// Keyring is the OS keyring, a password source when awsfed_keyring is
+	// on; nil: there is none.
+	Keyring Keyring
 }
 
 // Run runs the command line args and returns the process exit code.
@@ -64,6 +91,9 @@ func Run(ctx context.Context, args []string, deps *Deps) int {
 		return exitOK
 	}
 	code := exitCode(err)
+	if isSilent(err) {
+		return code // the status of the command exec ran
+	}
 	if code != exitCancelled {
 		fmt.Fprintf(deps.Streams.ErrOut, "awsfed: %s\n", oneLine(err.Error()))
 	} else {

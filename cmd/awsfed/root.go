@@ -17,6 +17,8 @@ CLI's files that role_arn + source_profile profiles build on.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usagef(err.Error() + "; see awsfed --help")
 	})
-	root.AddCommand(newLoginCmd(deps, nil), newRolesCmd(deps, nil), newLogoutCmd(deps, nil))
+	root.AddCommand(newLoginCmd(deps, nil), newRolesCmd(deps, nil), newLogoutCmd(deps, nil), newStatusCmd(deps, nil),
+		newCredentialProcessCmd(deps, nil), newConfigureCmd(deps))
+	root.AddCommand(newExecCmd(deps, nil), newEnvCmd(deps, nil))
 	return root
 }

@@ -24,6 +24,7 @@ const (
 	keyUserAgent         = "awsfed_user_agent"
 	keyPasswordCommand   = "awsfed_password_command"
 	keyTOTPSecretCommand = "awsfed_totp_secret_command"
+	keyKeyring           = "awsfed_keyring"
 	keyRegion            = "region"
 )
 
@@ -48,6 +49,7 @@ type settings struct {
 	UserAgent         string
 	PasswordCommand   string
 	TOTPSecretCommand string
+	keyring           keyringSetting
 	Paths             awsconfig.Paths
 	section           map[string]string
 }
@@ -66,6 +68,7 @@ type loginFlags struct {
 	UserAgent      string
 	MFACode        string
 	PasswordStdin  bool
+	Keyring        optionalBool
 	NoPrompt       bool
 	JSON           bool
 	DebugDir       string
@@ -92,10 +95,23 @@ func resolveProfile(flag string, getenv func(string) string, cfg *awsconfig.File
 	if flag != "" {
 		return flag
 	}
-	name := getenv("AWS_PROFILE")
-	if name == "" {
-		name = getenv("AWS_DEFAULT_PROFILE")
+	if root, ok := awsfedRoot(envProfile(getenv), cfg); ok {
+		return root
 	}
+	return defaultProfile
+}
+
+// envProfile is the profile the environment names, as the AWS CLI reads it.
+func envProfile(getenv func(string) string) string {
+	if name := getenv("AWS_PROFILE"); name != "" {
+		return name
+	}
+	return getenv("AWS_DEFAULT_PROFILE")
+}
+
+// awsfedRoot returns the awsfed profile that profile name is, or that it
+// chains on through source_profile at any depth, and whether there is one.
+func awsfedRoot(name string, cfg *awsconfig.File) (string, bool) {
 	seen := map[string]bool{}
 	for name != "" && !seen[name] {
 		seen[name] = true
@@ -104,11 +120,11 @@ func resolveProfile(flag string, getenv func(string) string, cfg *awsconfig.File
 			break
 		}
 		if isAWSFedProfile(sec) {
-			return name
+			return name, true
 		}
 		name = sec["source_profile"]
 	}
-	return defaultProfile
+	return "", false
 }
 
 // resolveSettings merges the flags, the environment and the profile.
@@ -150,6 +166,12 @@ func resolveSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 		}
 		s.Duration = d
 	}
+
+	k, err := resolveKeyring(f.Keyring, getenv, sec, s.Profile, paths.Config)
+	if err != nil {
+		return nil, err
+	}
+	s.keyring = k
 
 	s.regionInProfile = strings.TrimSpace(sec[keyRegion]) != ""
 	s.Region = f.Region

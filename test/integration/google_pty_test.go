@@ -206,8 +206,14 @@ type ptySession struct {
 // no pseudo-terminal.
 func (h *home) awsfedOnPTY(extra []string, args ...string) *ptySession {
 	h.t.Helper()
+	return h.onPTY(bins.awsfed, extra, args...)
+}
+
+// onPTY starts program on a new pseudo-terminal, as awsfedOnPTY does.
+func (h *home) onPTY(program string, extra []string, args ...string) *ptySession {
+	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*ptyWait)
-	cmd := exec.CommandContext(ctx, bins.awsfed, args...)
+	cmd := exec.CommandContext(ctx, program, args...)
 	cmd.Env = append(append([]string(nil), h.env...), extra...)
 	f, tty, err := pty.Open()
 	if err != nil {
@@ -225,7 +231,7 @@ func (h *home) awsfedOnPTY(extra []string, args ...string) *ptySession {
 	if err != nil {
 		cancel()
 		f.Close()
-		h.t.Fatalf("start awsfed on a pseudo-terminal: %v", err)
+		h.t.Fatalf("start %s on a pseudo-terminal: %v", filepath.Base(program), err)
 	}
 	s := &ptySession{t: h.t, pty: f, readEnd: make(chan struct{}), exited: make(chan struct{}), changed: make(chan struct{}, 1)}
 	go func() {

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -137,6 +138,9 @@ type home struct {
 	dir           string
 	config, creds string
 	env           []string
+	// sysProcAttr, if set, starts every program run (e.g. in a session of
+	// its own, without the controlling terminal).
+	sysProcAttr *syscall.SysProcAttr
 }
 
 func newHome(t *testing.T, stsURL string) *home {
@@ -188,6 +192,7 @@ func (h *home) run(extra []string, stdin string, name string, args ...string) re
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(append([]string(nil), h.env...), extra...)
 	cmd.Stdin = strings.NewReader(stdin)
+	cmd.SysProcAttr = h.sysProcAttr
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
