@@ -309,13 +309,16 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 		}
 		derr := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
 		resp.Body.Close()
+		if ctx.Err() != nil {
+			return nil, notAnswered() // whatever came back as the wait ran out
+		}
 		switch {
 		case resp.StatusCode == http.StatusOK && derr == nil && out.TxToken != "":
 			pw.approved()
 			g.Form.Set("token", out.TxToken)
 			g.Form.Set("TrustDevice", "on")
 			return w.submit(outer, g.Form)
-		case resp.StatusCode >= 500:
+		case resp.StatusCode == http.StatusOK || resp.StatusCode >= 500:
 			// The poll ends without an answer now and then: ask again.
 			if err := w.sleep(ctx, time.Second, nil); err != nil {
 				return nil, notAnswered()
