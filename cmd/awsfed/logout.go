@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
+	"github.com/seed-2d15385e/awsfed/internal/credcache"
 )
 
 // logoutOptions are the inputs of logout.
@@ -64,7 +65,12 @@ func runLogout(_ context.Context, o *logoutOptions) error {
 	if err != nil {
 		return fmt.Errorf("nothing was removed: %w", err)
 	}
-	if ok {
+	// A profile that runs credential_process keeps them in the cache.
+	cached, err := credcache.DefaultDir(o.deps.Home, o.deps.Getenv).Remove(s.Profile)
+	if err != nil {
+		return fmt.Errorf("nothing more was removed: %w", err)
+	}
+	if ok || cached {
 		removed = append(removed, "its credentials")
 	}
 	if path := googleSessionPath(s, o.deps.Home, o.deps.Getenv); path != "" {

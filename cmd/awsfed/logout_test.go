@@ -281,3 +281,30 @@ func TestLoginThenLogout(t *testing.T) {
 		t.Fatalf("login after logout: exit %d: %s", code, e.errOut)
 	}
 }
+
+// TestLogoutCachedCredentials checks that logout removes the credentials a
+// credential_process profile keeps in the cache.
+func TestLogoutCachedCredentials(t *testing.T) {
+	e := newTestEnv(t, generictest.Options{})
+	e.env["AWSFED_PASSWORD"] = generictest.Password
+	e.write(e.config, otherConfig+"\n[profile jump]\ncredential_process = awsfed credential-process --profile jump\n")
+	if code := e.run(e.loginArgs("--no-prompt")...); code != 0 {
+		t.Fatalf("login: exit %d: %s", code, e.errOut)
+	}
+	cache := (&loginOptions{deps: e.deps}).cacheDir()
+	if _, ok, _ := cache.Load("jump"); !ok {
+		t.Fatal("login cached nothing")
+	}
+	if code := e.run("logout", "--profile", "jump"); code != 0 {
+		t.Fatalf("logout: exit %d: %s", code, e.errOut)
+	}
+	if got, want := e.errOut.String(), "Logged out of profile jump: removed its credentials.\n"; got != want {
+		t.Errorf("stderr = %q, want %q", got, want)
+	}
+	if _, ok, _ := cache.Load("jump"); ok {
+		t.Error("the cached credentials are still there")
+	}
+	if got := e.read(e.creds); got != otherCreds {
+		t.Errorf("the credentials file changed:\n%s", got)
+	}
+}
