@@ -38,6 +38,7 @@ func main() {
 		Keyring:      keyring.System(keyringService, os.Getenv),
 		Environ:      os.Environ,
 		Exec:         replaceProcess(),
+		OpenURL:      openBrowser,
 	}
 	code := Run(ctx, os.Args[1:], deps)
 	stop()
@@ -78,6 +79,9 @@ type Deps struct {
 	// Keyring is the OS keyring, a password source when awsfed_keyring is
 	// on; nil: there is none.
 	Keyring Keyring
+	// OpenURL opens a URL in the person's browser (console); nil: there
+	// is no browser to open.
+	OpenURL func(url string) error
 }
 
 // Run runs the command line args and returns the process exit code.

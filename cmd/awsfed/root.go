@@ -19,6 +19,6 @@ CLI's files that role_arn + source_profile profiles build on.`,
 	})
 	root.AddCommand(newLoginCmd(deps, nil), newRolesCmd(deps, nil), newLogoutCmd(deps, nil), newStatusCmd(deps, nil),
 		newCredentialProcessCmd(deps, nil), newConfigureCmd(deps))
-	root.AddCommand(newExecCmd(deps, nil), newEnvCmd(deps, nil))
+	root.AddCommand(newExecCmd(deps, nil), newEnvCmd(deps, nil), newConsoleCmd(deps, nil))
 	return root
 }
