@@ -28,13 +28,18 @@ type ClientOptions struct {
 // retryer (three attempts); client errors (4xx) other than throttling are
 // not.
 func NewClient(o ClientOptions) *sts.Client {
+	return sts.New(o.stsOptions(aws.AnonymousCredentials{}))
+}
+
+// stsOptions are the client options for o, with creds signing requests.
+func (o ClientOptions) stsOptions(creds aws.CredentialsProvider) sts.Options {
 	region := o.Region
 	if region == "" {
 		region = "us-east-1"
 	}
 	opts := sts.Options{
 		Region:      region,
-		Credentials: aws.AnonymousCredentials{},
+		Credentials: creds,
 		RetryMode:   aws.RetryModeStandard,
 	}
 	if o.Endpoint != "" {
@@ -43,7 +48,7 @@ func NewClient(o ClientOptions) *sts.Client {
 	if o.HTTPClient != nil {
 		opts.HTTPClient = o.HTTPClient
 	}
-	return sts.New(opts)
+	return opts
 }
 
 // DefaultRegion returns the region whose STS endpoint is always active in

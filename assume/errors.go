@@ -68,32 +68,9 @@ func describe(ctx context.Context, err error, in SAMLInput, d time.Duration) err
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("assume: %w", ctxErr)
 	}
-	e := &Error{RoleARN: in.Role.RoleARN, Err: err}
+	e, re := newError(in.Role.RoleARN, err, in.Assertion)
 	role, principal := in.Role.RoleARN, in.Role.PrincipalARN
-
-	// The SDK wraps transport failures in a ResponseError too; only one
-	// with a status is an answer.
-	var re *awshttp.ResponseError
-	if !errors.As(err, &re) || re.Response == nil || re.Response.Response == nil || re.HTTPStatusCode() == 0 {
-		re = nil
-	}
-	if re != nil {
-		e.StatusCode = re.HTTPStatusCode()
-		e.RequestID = re.ServiceRequestID()
-		if re.Response != nil && re.Response.Request != nil {
-			e.Endpoint = endpointOf(re.Response.Request.URL)
-		}
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorCode() != "UnknownError" && (re == nil || isXMLAnswer(re)) {
-		e.Code = ae.ErrorCode()
-		e.Message = oneLine(ae.ErrorMessage(), in.Assertion)
-	}
-
-	said := ""
-	if e.Message != "" {
-		said = " (STS: " + e.Message + ")"
-	}
+	said := e.said()
 	switch {
 	case errors.Is(err, errNoCredentials):
 		e.Reason = fmt.Sprintf("STS answered AssumeRoleWithSAML for %s without credentials", role)
@@ -119,31 +96,87 @@ func describe(ctx context.Context, err error, in SAMLInput, d time.Duration) err
 	case e.Code == "ValidationError":
 		e.Reason = fmt.Sprintf("STS rejected the AssumeRoleWithSAML request for %s%s", role, said)
 		e.Hint = "check --role-arn and the roles the assertion grants"
-	case e.Code == "RegionDisabledException" || e.Code == "RegionDisabled":
-		e.Reason = fmt.Sprintf("STS is not activated in this region for the account of %s%s", role, said)
-		e.Hint = fmt.Sprintf("pass --region %s, or ask the account administrator to activate STS in this region", DefaultRegion(role))
-	case isThrottle(e.Code):
-		e.Reason = fmt.Sprintf("STS is throttling requests (%s)%s", e.Code, said)
-		e.Hint = "wait a minute and try again"
+	case e.regionOrThrottle("pass --region " + DefaultRegion(role)):
 	case e.Code != "":
 		e.Reason = fmt.Sprintf("STS refused AssumeRoleWithSAML for %s: %s%s", role, e.Code, said)
 		e.Hint = fmt.Sprintf("check the role and the SAML provider %s in IAM", principal)
-	case re != nil:
+	default:
+		e.noAnswer(re, "AssumeRoleWithSAML", in.Assertion)
+	}
+	return e
+}
+
+// newError starts the *Error for err from a call about role: STS's code,
+// message, status, request id and endpoint when it answered. It also
+// returns the HTTP answer, nil when there was none. secret is blotted out
+// of the message.
+func newError(role string, err error, secret string) (*Error, *awshttp.ResponseError) {
+	e := &Error{RoleARN: role, Err: err}
+	// The SDK wraps transport failures in a ResponseError too; only one
+	// with a status is an answer.
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil || re.Response.Response == nil || re.HTTPStatusCode() == 0 {
+		re = nil
+	}
+	if re != nil {
+		e.StatusCode = re.HTTPStatusCode()
+		e.RequestID = re.ServiceRequestID()
+		if re.Response != nil && re.Response.Request != nil {
+			e.Endpoint = endpointOf(re.Response.Request.URL)
+		}
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() != "UnknownError" && (re == nil || isXMLAnswer(re)) {
+		e.Code = ae.ErrorCode()
+		e.Message = oneLine(ae.ErrorMessage(), secret)
+	}
+	return e, re
+}
+
+// regionOrThrottle explains STS's codes for a region where STS is off and
+// for throttling, whatever the call, and reports whether e.Code was one of
+// them; otherRegion says how to use another region.
+func (e *Error) regionOrThrottle(otherRegion string) bool {
+	switch {
+	case e.Code == "RegionDisabledException" || e.Code == "RegionDisabled":
+		e.Reason = fmt.Sprintf("STS is not activated in this region for the account of %s%s", e.RoleARN, e.said())
+		e.Hint = otherRegion + ", or ask the account administrator to activate STS in this region"
+	case isThrottle(e.Code):
+		e.Reason = fmt.Sprintf("STS is throttling requests (%s)%s", e.Code, e.said())
+		e.Hint = "wait a minute and try again"
+	default:
+		return false
+	}
+	return true
+}
+
+// said is STS's message as a parenthesis to append, or "".
+func (e *Error) said() string {
+	if e.Message == "" {
+		return ""
+	}
+	return " (STS: " + e.Message + ")"
+}
+
+// noAnswer explains a failure without an STS error code: an answer that is
+// not STS's (re set), no answer at all, or something else; call names the
+// STS action.
+func (e *Error) noAnswer(re *awshttp.ResponseError, call, secret string) {
+	if re != nil {
 		e.Reason = fmt.Sprintf("STS at %s answered HTTP %d with something that is not an STS reply%s",
 			orUnknown(e.Endpoint), e.StatusCode, contentTypeNote(re))
 		e.Hint = "check that AWS_ENDPOINT_URL_STS, if set, points at STS, and any proxy in between"
-	default:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			e.Endpoint = endpointOfString(ue.URL)
-			e.Reason = fmt.Sprintf("could not reach STS at %s: %s", orUnknown(e.Endpoint), netCause(ue))
-			e.Hint = "check the network and proxy settings, and AWS_ENDPOINT_URL_STS if it is set"
-			break
-		}
-		e.Reason = fmt.Sprintf("AssumeRoleWithSAML for %s failed: %s", role, oneLine(err.Error(), in.Assertion))
-		e.Hint = "run again; if it keeps failing, check the network and AWS_ENDPOINT_URL_STS if it is set"
+		return
 	}
-	return e
+	var ue *url.Error
+	if errors.As(e.Err, &ue) {
+		e.Endpoint = endpointOfString(ue.URL)
+		e.Reason = fmt.Sprintf("could not reach STS at %s: %s", orUnknown(e.Endpoint), netCause(ue))
+		e.Hint = "check the network and proxy settings, and AWS_ENDPOINT_URL_STS if it is set"
+		return
+	}
+	e.Reason = fmt.Sprintf("%s for %s failed: %s", call, e.RoleARN, oneLine(e.Err.Error(), secret))
+	e.Hint = "run again; if it keeps failing, check the network and AWS_ENDPOINT_URL_STS if it is set"
 }
 
 func durationOrDefault(d time.Duration) time.Duration {

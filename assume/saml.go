@@ -121,19 +121,5 @@ func callSAML(ctx context.Context, api SAMLAPI, in SAMLInput, d time.Duration) (
 	if err != nil {
 		return nil, err
 	}
-	c := out.Credentials
-	if c == nil || aws.ToString(c.AccessKeyId) == "" || aws.ToString(c.SecretAccessKey) == "" ||
-		aws.ToString(c.SessionToken) == "" || c.Expiration == nil {
-		return nil, errNoCredentials
-	}
-	creds := &Credentials{
-		AccessKeyID:     aws.ToString(c.AccessKeyId),
-		SecretAccessKey: aws.ToString(c.SecretAccessKey),
-		SessionToken:    aws.ToString(c.SessionToken),
-		Expiration:      *c.Expiration,
-	}
-	if out.AssumedRoleUser != nil {
-		creds.AssumedRoleARN = aws.ToString(out.AssumedRoleUser.Arn)
-	}
-	return creds, nil
+	return fromSTS(out.Credentials, out.AssumedRoleUser)
 }

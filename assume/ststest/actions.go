@@ -149,8 +149,13 @@ func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
 	if e := v.err(); e != nil {
 		return nil, e
 	}
-	if _, e := s.authenticate(r); e != nil {
+	caller, e := s.authenticate(r)
+	if e != nil {
 		return nil, e
+	}
+	if s.cfg.denied[req.RoleARN] {
+		// AWS's wording for a trust policy that does not name the caller.
+		return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.AssumedRoleARN, req.RoleARN)}
 	}
 	role, ok := parseRoleARN(req.RoleARN)
 	if !ok {

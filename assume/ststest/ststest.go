@@ -14,8 +14,10 @@
 //     SigV4 signature is checked against the issued secret and session
 //     token, so a wrongly stored key fails as it would at AWS.
 //   - AssumeRole: minimal. The caller must sign with issued credentials;
-//     every role trusts every caller; role chaining is limited to one hour
-//     and each role's MaxSessionDuration applies. No policies, tags or MFA.
+//     every role trusts every caller, except those WithDeniedRole names;
+//     role chaining is limited to one hour and each role's
+//     MaxSessionDuration applies. No policies or tags; ExternalId,
+//     SerialNumber and TokenCode are recorded (Request.Form), not checked.
 //
 // Any other action answers InvalidAction.
 package ststest
@@ -95,6 +97,7 @@ type Option func(*config)
 
 type config struct {
 	maxSession map[string]time.Duration
+	denied     map[string]bool
 	latency    time.Duration
 	failure    *apiError
 	htmlStatus int
@@ -108,6 +111,12 @@ type config struct {
 // make even a 1h request fail.
 func WithMaxSessionDuration(roleARN string, d time.Duration) Option {
 	return func(c *config) { c.maxSession[roleARN] = d }
+}
+
+// WithDeniedRole makes AssumeRole of roleARN fail with AccessDenied, as
+// when the role's trust policy does not name the caller.
+func WithDeniedRole(roleARN string) Option {
+	return func(c *config) { c.denied[roleARN] = true }
 }
 
 // WithLatency delays every answer by d (or until the client gives up).
@@ -163,7 +172,7 @@ type Server struct {
 // closed when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{t: t, cfg: config{maxSession: map[string]time.Duration{}, clock: time.Now}}
+	s := &Server{t: t, cfg: config{maxSession: map[string]time.Duration{}, denied: map[string]bool{}, clock: time.Now}}
 	for _, o := range opts {
 		o(&s.cfg)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,7 +41,7 @@ AWSFED_TOTP_SECRET, awsfed_totp_secret_command, a kept Google session), else
 by asking on the terminal (/dev/tty), else it fails with exit code 4 and says
 what to do.
 
-Parallel runs for one profile make one login: the others wait for it and
+` + chainHelp + `Parallel runs for one profile make one login: the others wait for it and
 print what it stored. Messages for the person (prompts, the phone wait, the
 result line) go to the terminal, since the AWS CLI captures standard error;
 an error goes to standard error as one line, which the AWS CLI shows.
@@ -61,7 +62,7 @@ an error goes to standard error as one line, which the AWS CLI shows.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.profile, "profile", "", "the awsfed profile whose credentials to print (required)")
+	fl.StringVar(&opts.profile, "profile", "", "the awsfed profile, or a profile chained on one through source_profile, whose credentials to print (required)")
 	fl.StringVar(&opts.minValid, "min-valid", defaultMinValid.String(), "log in when the stored credentials expire within this time (e.g. 15m or 900)")
 	fl.BoolVar(&opts.noPrompt, "no-prompt", false, "never prompt; when a login needs an input, exit 4")
 	return cmd
@@ -97,9 +98,11 @@ func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) erro
 // as login does when profile is "") and its credentials: the stored ones
 // when they stay valid for minValid (a duration flag's value), else new
 // ones from a login, whose result line it prints. A login that needs an
-// input no one can give fails saying how to renew unattended. A chained
-// profile is refused, naming its awsfed root; cmd names the command for
-// that message.
+// input no one can give fails saying how to renew unattended. For a
+// profile (--profile, else AWS_PROFILE) chained on an awsfed profile
+// through source_profile, the root is renewed the same way and the chain's
+// roles are then assumed, on every call (see chained); cmd names the
+// command.
 func profileCredentials(ctx context.Context, deps *Deps, cmd, profile, minValid string, noPrompt bool) (*settings, *renewal, error) {
 	window, err := parseDuration(minValid)
 	if err != nil {
@@ -110,8 +113,12 @@ func profileCredentials(ctx context.Context, deps *Deps, cmd, profile, minValid 
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkNotChained(profile, deps.Getenv, cfg, cmd); err != nil {
+	root, hops, err := resolveChain(cmp.Or(profile, envProfile(deps.Getenv)), cfg, paths.Config)
+	if err != nil {
 		return nil, nil, err
+	}
+	if hops != nil {
+		profile = root
 	}
 	name := resolveProfile(profile, deps.Getenv, cfg)
 	if sec, _ := cfg.Profile(name); !isAWSFedProfile(sec) {
@@ -135,6 +142,9 @@ func profileCredentials(ctx context.Context, deps *Deps, cmd, profile, minValid 
 		if err := lo.report(s.Profile, r.role, r.sts); err != nil {
 			return nil, nil, err
 		}
+	}
+	if hops != nil {
+		return lo.chained(ctx, s, r, hops)
 	}
 	return s, r, nil
 }

@@ -320,8 +320,6 @@ func TestCredentialProcessUsage(t *testing.T) {
 	}{
 		{"no --profile", nil, "credential-process needs --profile NAME"},
 		{"bad --min-valid", []string{"--profile", "jump", "--min-valid", "soon"}, `--min-valid "soon"`},
-		{"a chained profile", []string{"--profile", "target"},
-			"a role chained on the awsfed profile jump; awsfed credential-process gives the credentials of awsfed profiles only"},
 		{"no such profile", []string{"--profile", "nope"}, "profile nope is not an awsfed profile"},
 		{"an argument", []string{"--profile", "jump", "extra"}, "unknown command"},
 	}

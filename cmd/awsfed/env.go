@@ -25,7 +25,7 @@ type envFlags struct {
 
 func addEnvFlags(cmd *cobra.Command, f *envFlags) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.profile, "profile", "", `awsfed profile whose credentials to use (default: AWS_PROFILE if it names an awsfed profile, else "sts"); a profile chained on one is refused`)
+	fl.StringVar(&f.profile, "profile", "", `awsfed profile whose credentials to use, or a profile chained on one through source_profile, whose roles awsfed then assumes (default: AWS_PROFILE if it names one of those, else "sts")`)
 	fl.StringVar(&f.minValid, "min-valid", defaultMinValid.String(), "log in first when the stored credentials expire within this time (e.g. 15m or 900)")
 	fl.BoolVar(&f.noPrompt, "no-prompt", false, "never prompt; when a login needs an input, exit 4")
 }
@@ -116,26 +116,6 @@ func credentialsEnv(ctx context.Context, deps *Deps, f *envFlags, cmd string) (*
 	return newAWSEnv(r.creds, region), nil
 }
 
-// checkNotChained refuses a profile, named by --profile or else by
-// AWS_PROFILE or AWS_DEFAULT_PROFILE, that chains on an awsfed profile
-// through source_profile: handing out the awsfed profile's credentials
-// instead would run the command as another role than the one asked for.
-func checkNotChained(flag string, getenv func(string) string, cfg *awsconfig.File, cmd string) error {
-	name, from := flag, "--profile"
-	if name == "" {
-		name, from = envProfile(getenv), "AWS_PROFILE"
-		if getenv("AWS_PROFILE") == "" {
-			from = "AWS_DEFAULT_PROFILE"
-		}
-	}
-	root, ok := awsfedRoot(name, cfg)
-	if !ok || root == name {
-		return nil
-	}
-	return usagef(fmt.Sprintf("%s names profile %s, a role chained on the awsfed profile %s; awsfed %s gives the credentials of awsfed profiles only (chains are not supported yet): pass --profile %s for its credentials, or keep %s fresh (awsfed login, or credential_process) and let the AWS CLI or SDK assume the role with AWS_PROFILE=%s",
-		from, name, root, cmd, root, root, name))
-}
-
 // envFormats are the formats of awsfed env.
 const envFormats = "sh, fish, powershell, dotenv, json"
 
@@ -163,7 +143,7 @@ them without any network traffic; otherwise it logs in first, as "awsfed login"
 would, asking on the terminal (/dev/tty) if it must. The variables go to
 standard output and nothing else does; messages go to standard error.
 
-Formats:
+` + chainHelp + `Formats:
   sh          export K='v' lines (bash, zsh, dash, ksh)
   fish        set -gx K 'v'; lines
   powershell  $Env:K = 'v' lines

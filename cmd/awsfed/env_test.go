@@ -273,9 +273,9 @@ func TestEnvRegion(t *testing.T) {
 	}
 }
 
-// TestEnvProfiles checks which profile env uses, and its refusals: a
-// chained profile, named by --profile or AWS_PROFILE, and a profile awsfed
-// does not log into. Nothing is sent and no file changes.
+// TestEnvProfiles checks which profile env uses, and its refusal of a
+// profile awsfed does not log into. Nothing is sent and no file changes.
+// Chained profiles: chain_test.go.
 func TestEnvProfiles(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -288,12 +288,6 @@ func TestEnvProfiles(t *testing.T) {
 		{name: "AWS_PROFILE", env: map[string]string{"AWS_PROFILE": "jump"}},
 		{name: "AWS_DEFAULT_PROFILE", env: map[string]string{"AWS_DEFAULT_PROFILE": "jump"}},
 		{name: "--profile beats AWS_PROFILE", args: []string{"--profile", "jump"}, env: map[string]string{"AWS_PROFILE": "target"}},
-		{name: "chained --profile", args: []string{"--profile", "target"}, wantCode: 2,
-			wantText: "awsfed: --profile names profile target, a role chained on the awsfed profile jump; awsfed env gives the credentials of awsfed profiles only (chains are not supported yet): pass --profile jump for its credentials"},
-		{name: "chained AWS_PROFILE", env: map[string]string{"AWS_PROFILE": "target"}, wantCode: 2,
-			wantText: "awsfed: AWS_PROFILE names profile target, a role chained on the awsfed profile jump;"},
-		{name: "chained AWS_DEFAULT_PROFILE", env: map[string]string{"AWS_DEFAULT_PROFILE": "target"}, wantCode: 2,
-			wantText: "awsfed: AWS_DEFAULT_PROFILE names profile target, a role chained on the awsfed profile jump;"},
 		{name: "not an awsfed profile", args: []string{"--profile", "default"}, wantCode: 2,
 			wantText: "awsfed: profile default is not an awsfed profile (no awsfed_* or google_config.* settings in [default] of "},
 		{name: "no profile, no sts", wantCode: 2, wantText: "awsfed: profile sts is not an awsfed profile"},

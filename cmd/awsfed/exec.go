@@ -62,7 +62,7 @@ While the stored credentials stay valid for more than --min-valid, the command
 starts without any network traffic; otherwise awsfed logs in first, as "awsfed
 login" would, asking on the terminal (/dev/tty) if it must.
 
-Then awsfed becomes COMMAND (execve), as aws-vault exec does: the command gets
+` + chainHelp + `Then awsfed becomes COMMAND (execve), as aws-vault exec does: the command gets
 the terminal's signals (Ctrl-C, Ctrl-Z) and any signal sent to awsfed's process
 itself, once, and its exit status is awsfed's. A command that is not found
 exits 127, one that cannot be run 126, as in a shell.

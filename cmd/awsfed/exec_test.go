@@ -306,20 +306,3 @@ func TestExecReplacesItself(t *testing.T) {
 		t.Errorf("env %q", gotEnv)
 	}
 }
-
-// TestExecChainedProfile checks that exec, like env, refuses a chained
-// profile rather than run the command as the jump role.
-func TestExecChainedProfile(t *testing.T) {
-	u := newJumpUser(t, jumpExpiry, "")
-	u.offline()
-	u.deps.Exec = func(string, []string, []string) error {
-		t.Error("exec ran the command")
-		return nil
-	}
-	if code := u.run("exec", "--profile", "target", "--", "sh"); code != 2 {
-		t.Errorf("exit %d, want 2: %s", code, u.errOut)
-	}
-	if !strings.Contains(u.errOut.String(), "a role chained on the awsfed profile jump; awsfed exec gives") {
-		t.Errorf("stderr = %q", u.errOut)
-	}
-}

@@ -39,6 +39,7 @@ type loginOptions struct {
 	secrets  debugdump.Secrets
 	dump     *debugdump.Transport // with --debug-dir
 	keyring  keyringUse           // the OS keyring as a password source (keyring.go)
+	chains   materializeFlags     // --also, --all-chains, --suffix (materialize.go)
 }
 
 func addIdPFlags(cmd *cobra.Command, f *loginFlags) {
@@ -84,6 +85,7 @@ func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 	fl.StringVar(&opts.flags.Region, "region", "", "region written to the profile and used for STS")
 	fl.StringVar(&opts.flags.SkipIfValid, "skip-if-valid", "", "do nothing, without any network traffic, if the profile holds credentials for the same role valid for at least this long (e.g. 30m)")
 	fl.BoolVar(&opts.flags.Force, "force", false, "log in even if --skip-if-valid finds valid credentials")
+	addMaterializeFlags(cmd, &opts.chains)
 	return cmd
 }
 
@@ -111,14 +113,22 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 			return usagef(fmt.Sprintf("--skip-if-valid %q: %v", o.flags.SkipIfValid, err))
 		}
 	}
+	if len(o.chains.also) > 0 && o.chains.allChains {
+		return usagef("pass --also NAME,… or --all-chains, not both")
+	}
 	r, err := o.ensure(ctx, s, minValid, o.flags.Force || minValid == 0)
 	if err != nil {
 		return err
 	}
 	if !r.fresh {
-		return o.reportSkipped(s.Profile, r.creds)
+		err = o.reportSkipped(s.Profile, r.creds)
+	} else {
+		err = o.report(s.Profile, r.role, r.sts)
 	}
-	return o.report(s.Profile, r.role, r.sts)
+	if err != nil || (len(o.chains.also) == 0 && !o.chains.allChains) {
+		return err
+	}
+	return o.materialize(ctx, s, r, &o.chains)
 }
 
 func flagDuration(s *settings) time.Duration {
@@ -454,15 +464,18 @@ func (o *loginOptions) codeSource(s *settings) idp.CodeSource {
 		}
 	}
 	if o.canPrompt() {
-		c.Prompt = func(ctx context.Context, label string) (string, error) {
-			p, err := o.prompt()
-			if err != nil {
-				return "", err
-			}
-			return p.Password(ctx, capitalize(label)+": ")
-		}
+		c.Prompt = o.askCode
 	}
 	return c
+}
+
+// askCode asks on the terminal for the one-time code label names.
+func (o *loginOptions) askCode(ctx context.Context, label string) (string, error) {
+	p, err := o.prompt()
+	if err != nil {
+		return "", err
+	}
+	return p.Password(ctx, capitalize(label)+": ")
 }
 
 // maskedCodes registers every code handed out as a secret for the debug dump.
