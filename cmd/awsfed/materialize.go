@@ -12,8 +12,10 @@ import (
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 )
 
-// materializeParallel bounds the chains login --also resolves at once.
-const materializeParallel = 8
+// materializeParallel bounds the chains login --also resolves at once:
+// enough that 20 targets take one round (about one AssumeRole), few enough
+// to stay far below STS's request rate quotas.
+const materializeParallel = 20
 
 // defaultStaticSuffix names the credentials file section of a
 // materialized chained profile: NAME-static.
