@@ -34,9 +34,11 @@ the principal its stored credentials act as, when they expire and where they
 are stored. Under each one, indented, the profiles that chain on it through
 role_arn + source_profile, at any depth, with their roles.
 
-Chained profiles that cannot be reached, because their source_profile does
-not exist or the source_profile settings form a cycle, are reported on
-standard error.
+Each chained row says the profile it chains on and whether it can be
+reached now: "ready" when the awsfed profile at the root holds valid
+credentials, "log in first" when not. Chained profiles that cannot be
+reached at all, because their source_profile does not exist or the
+source_profile settings form a cycle, are reported on standard error.
 
 With --json, standard output is an array with an object per awsfed profile,
 in the config file's order, with every key always present: name, idp,
@@ -45,8 +47,10 @@ expiration (RFC 3339 in UTC; null without credentials or a known expiry),
 expired (true once the stored credentials' expiry has passed), seconds_left
 (negative once expired, 0 without an expiry), store (the credentials file
 section, or the cache file, that holds the credentials) and chains: the
-profiles chained on it, each {name, role_arn, chains}. A value that is not
-set is "" or [].
+profiles chained on it, each {name, role_arn, source (its source_profile),
+ready (the awsfed profile at the root holds valid credentials, so the
+chain is reached without a login), chains}. A value that is not set is ""
+or [].
 
 status reads the two AWS files and awsfed's credentials cache, and nothing
 else: it never sends anything over the network.`,
@@ -86,9 +90,14 @@ type profileStatus struct {
 // chainStatus is a profile that chains on its parent through role_arn and
 // source_profile.
 type chainStatus struct {
-	Name    string        `json:"name"`
-	RoleARN string        `json:"role_arn"`
-	Chains  []chainStatus `json:"chains"`
+	Name    string `json:"name"`
+	RoleARN string `json:"role_arn"`
+	// Source is the profile it chains on (its source_profile).
+	Source string `json:"source"`
+	// Ready is set when the awsfed profile at the root holds valid
+	// credentials: the chain can be reached without a login.
+	Ready  bool          `json:"ready"`
+	Chains []chainStatus `json:"chains"`
 }
 
 func runStatus(_ context.Context, o *statusOptions) error {
@@ -110,7 +119,7 @@ func runStatus(_ context.Context, o *statusOptions) error {
 		if err != nil {
 			return err
 		}
-		p.Chains = g.chainsOn(name)
+		p.Chains = g.chainsOn(name, p.hasCreds && !p.Expired)
 		list = append(list, p)
 	}
 	for _, w := range g.problems() {
@@ -168,7 +177,11 @@ func writeStatusTable(w io.Writer, list []profileStatus, now time.Time) error {
 	var chains func(cs []chainStatus, depth int)
 	chains = func(cs []chainStatus, depth int) {
 		for _, c := range cs {
-			rows = append(rows, []string{strings.Repeat("  ", depth) + c.Name, "", "", "", c.RoleARN})
+			reach := "→ " + c.Source + ", log in first"
+			if c.Ready {
+				reach = "→ " + c.Source + ", ready"
+			}
+			rows = append(rows, []string{strings.Repeat("  ", depth) + c.Name, "", "", reach, c.RoleARN})
 			chains(c.Chains, depth+1)
 		}
 	}
@@ -320,17 +333,18 @@ func readProfileGraph(cfg, creds *awsconfig.File) *profileGraph {
 	return g
 }
 
-// chainsOn returns the tree of profiles that chain on name. It cannot loop:
+// chainsOn returns the tree of profiles that chain on name; ready It cannot loop:
 // a profile below name has a source_profile path that ends at name, so it
 // is on no cycle, and a profile whose source_profile is itself is left out.
-func (g *profileGraph) chainsOn(name string) []chainStatus {
+// ready says whether the root's credentials are valid.
+func (g *profileGraph) chainsOn(name string, ready bool) []chainStatus {
 	on := g.nodes[name].on
 	out := make([]chainStatus, 0, len(on))
 	for _, c := range on {
 		if c == name {
 			continue // source_profile = itself: its own keys, not a chain
 		}
-		out = append(out, chainStatus{Name: c, RoleARN: g.nodes[c].role, Chains: g.chainsOn(c)})
+		out = append(out, chainStatus{Name: c, RoleARN: g.nodes[c].role, Source: name, Ready: ready, Chains: g.chainsOn(c, ready)})
 	}
 	return out
 }

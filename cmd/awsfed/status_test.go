@@ -95,10 +95,10 @@ func TestStatus(t *testing.T) {
 			creds: credsSection("sts", stsPrincipal, statusNow.Add(3*time.Hour+12*time.Minute+30*time.Second)),
 			wantOut: `PROFILE         IDP     USER               EXPIRES                            ROLE                                         PRINCIPAL                                                          STORE
 sts             google  alice@example.com  2026-11-22 12:12 JST (3h12m left)  arn:aws:iam::111111111111:role/jump-sso      arn:aws:sts::111111111111:assumed-role/jump-sso/alice@example.com  [sts] of $CREDS
-  from_fumidai                                                                arn:aws:iam::222222222222:role/from_fumidai
-    deep                                                                      arn:aws:iam::333333333333:role/deep
-      deeper                                                                  arn:aws:iam::444444444444:role/deeper
-  billing                                                                     arn:aws:iam::555555555555:role/billing
+  from_fumidai                             → sts, ready                       arn:aws:iam::222222222222:role/from_fumidai
+    deep                                   → from_fumidai, ready              arn:aws:iam::333333333333:role/deep
+      deeper                               → deep, ready                      arn:aws:iam::444444444444:role/deeper
+  billing                                  → sts, ready                       arn:aws:iam::555555555555:role/billing
 `,
 		},
 		{
@@ -121,14 +121,20 @@ sts             google  alice@example.com  2026-11-22 12:12 JST (3h12m left)  ar
       {
         "name": "from_fumidai",
         "role_arn": "arn:aws:iam::222222222222:role/from_fumidai",
+        "source": "sts",
+        "ready": true,
         "chains": [
           {
             "name": "deep",
             "role_arn": "arn:aws:iam::333333333333:role/deep",
+            "source": "from_fumidai",
+            "ready": true,
             "chains": [
               {
                 "name": "deeper",
                 "role_arn": "arn:aws:iam::444444444444:role/deeper",
+                "source": "deep",
+                "ready": true,
                 "chains": []
               }
             ]
@@ -147,7 +153,7 @@ sts             google  alice@example.com  2026-11-22 12:12 JST (3h12m left)  ar
 			creds: credsSection("sts", stsPrincipal, statusNow.Add(time.Hour)),
 			wantOut: `PROFILE  IDP     USER               EXPIRES                           ROLE                                     PRINCIPAL                                                          STORE
 sts      google  alice@example.com  2026-11-22 10:00 JST (1h0m left)  arn:aws:iam::111111111111:role/jump-sso  arn:aws:sts::111111111111:assumed-role/jump-sso/alice@example.com  [sts] of $CREDS
-  good                                                                arn:aws:iam::222222222222:role/good
+  good                              → sts, ready                      arn:aws:iam::222222222222:role/good
 `,
 			wantErr: `awsfed: warning: profiles a → b → c → a: their source_profile settings form a cycle, so they cannot be used
 awsfed: warning: profile orphan: its source_profile jump does not exist, so it cannot be used
@@ -179,7 +185,7 @@ sts      google  alice@example.com  2026-11-22 10:00 JST (1h0m left)  arn:aws:ia
 sts      google   alice@example.com  2026-11-22 06:50 JST (expired 2h ago)   arn:aws:iam::111111111111:role/jump-sso  arn:aws:sts::111111111111:assumed-role/jump-sso/alice@example.com  [sts] of $CREDS
 gone     generic  bob                no credentials                          -                                        -                                                                  [gone] of $CREDS
 cp       generic  carol              2026-11-22 20:59 JST (11h59m left)      -                                        arn:aws:sts::111111111111:assumed-role/dev/carol                   $CACHE/credentials/cp.json
-  dev                                                                        arn:aws:iam::222222222222:role/dev
+  dev                                → cp, ready                             arn:aws:iam::222222222222:role/dev
 noexp    google   -                  expiry unknown                          -                                        -                                                                  [noexp] of $CREDS
 old      google   dave@example.com   2026-11-22 08:59 JST (expired <1m ago)  arn:aws:iam::111111111111:role/old       -                                                                  [old] of $CREDS
 `,
@@ -234,9 +240,9 @@ old      google   dave@example.com   2026-11-22 08:59 JST (expired <1m ago)  arn
 		{
 			name:   "the default profile, and [profile default] before [default]",
 			config: "[default]\nawsfed_idp = generic\nawsfed_username = old\n[profile default]\nawsfed_idp = generic\nawsfed_username = eve\n" + chain("prod", "default", "666666666666"),
-			wantOut: `PROFILE  IDP      USER  EXPIRES         ROLE                                 PRINCIPAL  STORE
-default  generic  eve   no credentials  -                                    -          [default] of $CREDS
-  prod                                  arn:aws:iam::666666666666:role/prod
+			wantOut: `PROFILE  IDP      USER  EXPIRES                  ROLE                                 PRINCIPAL  STORE
+default  generic  eve   no credentials           -                                    -          [default] of $CREDS
+  prod                  → default, log in first  arn:aws:iam::666666666666:role/prod
 `,
 		},
 		{
