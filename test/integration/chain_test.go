@@ -73,4 +73,15 @@ func TestChainAgainstMoto(t *testing.T) {
 			t.Errorf("AWS CLI %q, Go SDK %q, want %s", cli, sdk, arn("Hop2"))
 		}
 	})
+	t.Run("configure chain, then the AWS CLI and the Go SDK follow it", func(t *testing.T) {
+		r := h.awsfed(env, "configure", "chain", "viacli", "--role-arn", "arn:aws:iam::123456789012:role/Hop1",
+			"--source-profile", "jump", "--region", "us-east-1", "--session-name", "singleuser")
+		if r.code != 0 {
+			t.Fatalf("configure chain: exit %d\n%s", r.code, r.stderr)
+		}
+		cli, sdk := h.identity("viacli")
+		if cli != arn("Hop1") || sdk != arn("Hop1") {
+			t.Errorf("AWS CLI %q, Go SDK %q, want %s", cli, sdk, arn("Hop1"))
+		}
+	})
 }
