@@ -120,6 +120,13 @@ func profileCredentials(ctx context.Context, deps *Deps, cmd, profile, minValid 
 	if hops != nil {
 		profile = root
 	}
+	if env := envProfile(deps.Getenv); profile == "" && env != "" {
+		// login falls back to "sts" here; handing out another identity
+		// than the one AWS_PROFILE names would be a silent swap.
+		if _, ok := awsfedRoot(env, cfg); !ok {
+			return nil, nil, usagef(fmt.Sprintf("AWS_PROFILE (or AWS_DEFAULT_PROFILE) names profile %s, which is neither an awsfed profile nor chained on one; awsfed %s does not guess another: pass --profile NAME", env, cmd))
+		}
+	}
 	name := resolveProfile(profile, deps.Getenv, cfg)
 	if sec, _ := cfg.Profile(name); !isAWSFedProfile(sec) {
 		return nil, nil, notAWSFedProfile(name, paths.Config, "")

@@ -291,7 +291,10 @@ func TestEnvProfiles(t *testing.T) {
 		{name: "not an awsfed profile", args: []string{"--profile", "default"}, wantCode: 2,
 			wantText: "awsfed: profile default is not an awsfed profile (no awsfed_* or google_config.* settings in [default] of "},
 		{name: "no profile, no sts", wantCode: 2, wantText: "awsfed: profile sts is not an awsfed profile"},
-		{name: "AWS_PROFILE of another tool", env: map[string]string{"AWS_PROFILE": "other"}, wantCode: 2, wantText: "awsfed: profile sts is not an awsfed profile"},
+		{name: "AWS_PROFILE of another tool", env: map[string]string{"AWS_PROFILE": "other"}, wantCode: 2,
+			wantText: "awsfed: AWS_PROFILE (or AWS_DEFAULT_PROFILE) names profile other, which is neither an awsfed profile nor chained on one; awsfed env does not guess another"},
+		{name: "AWS_DEFAULT_PROFILE of a plain profile", env: map[string]string{"AWS_DEFAULT_PROFILE": "default"}, wantCode: 2,
+			wantText: "awsfed: AWS_PROFILE (or AWS_DEFAULT_PROFILE) names profile default, which is neither"},
 		{name: "bad --format", args: []string{"--profile", "jump", "--format", "csh"}, wantCode: 2,
 			wantText: `awsfed: --format "csh": use one of sh, fish, powershell, dotenv, json`},
 		{name: "bad --min-valid", args: []string{"--profile", "jump", "--min-valid", "soon"}, wantCode: 2, wantText: `awsfed: --min-valid "soon": `},
@@ -431,4 +434,21 @@ func TestEnvEvalInShells(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEnvNoSilentSwap checks that an AWS_PROFILE naming another tool's
+// profile is refused even where the default awsfed profile exists: env,
+// exec and console never hand out another identity than the one
+// AWS_PROFILE names.
+func TestEnvNoSilentSwap(t *testing.T) {
+	e := newTestEnv(t, generictest.Options{})
+	config := otherConfig + "\n[profile sts]\nawsfed_idp = generic\nawsfed_url = " + e.idp.SSOURL() + "\nawsfed_username = alice\n"
+	e.write(e.config, config)
+	e.env["AWS_PROFILE"] = "someone-elses"
+	for _, args := range [][]string{{"env"}, {"exec", "--", "true"}, {"console", "--print"}} {
+		if code := e.run(args...); code != 2 || !strings.Contains(e.errOut.String(), "names profile someone-elses, which is neither") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the refusal", args, code, e.errOut)
+		}
+	}
+	e.assertUnchanged(config, otherCreds)
 }
