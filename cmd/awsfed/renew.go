@@ -117,11 +117,7 @@ func (o *loginOptions) cacheDir() credcache.Dir {
 // awsfed that waited for the lock first looks again at the store, which the
 // holder has just renewed, so parallel renewals of a profile make one login.
 func (o *loginOptions) ensure(ctx context.Context, s *settings, minValid time.Duration, force bool) (*renewal, error) {
-	cfg, err := awsconfig.Load(s.Paths.Config)
-	if err != nil {
-		return nil, err
-	}
-	r := &renewal{store: storeFor(s.Profile, s.Paths, cfg, o.cacheDir())}
+	r := &renewal{store: storeFor(s.Profile, s.Paths, s.cfg, o.cacheDir())}
 	valid := func() (bool, error) {
 		if force {
 			return false, nil

@@ -52,6 +52,7 @@ type settings struct {
 	keyring           keyringSetting
 	Paths             awsconfig.Paths
 	section           map[string]string
+	cfg               *awsconfig.File // the config file the settings come from
 }
 
 // loginFlags are the flags shared by login and roles.
@@ -194,7 +195,7 @@ func profileSettings(f *loginFlags, getenv func(string) string, paths awsconfig.
 	if sec == nil {
 		sec = map[string]string{}
 	}
-	s.section = sec
+	s.section, s.cfg = sec, cfg
 	s.URL = s.pick(f.URL, keyURL)
 	s.Username = s.pick(f.Username, keyUsername, "google_config.google_username")
 	s.RoleARN = s.pick(f.RoleARN, keyRoleARN, "google_config.role_arn")

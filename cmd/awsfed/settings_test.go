@@ -131,7 +131,7 @@ func TestResolveSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.section = nil
+			got.section, got.cfg = nil, nil
 			tt.want.Paths = paths
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("settings:\n got %+v\nwant %+v", *got, tt.want)
