@@ -118,9 +118,7 @@ func runConfigureCredentialProcess(ctx context.Context, o *configureCredentialPr
 	// the cache, under the renewal lock so that no login writes [P]
 	// meanwhile.
 	cache := credcache.DefaultDir(o.deps.Home, o.deps.Getenv)
-	unlock, err := cache.Lock(ctx, profile, func() {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "Waiting for another awsfed renewing profile %s…\n", profile)
-	})
+	unlock, err := lockRenewal(ctx, o.deps.Streams.ErrOut, cache, profile, lockWait)
 	if err != nil {
 		return err
 	}

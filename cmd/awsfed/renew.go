@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -94,6 +95,21 @@ func sameRole(assumedRoleARN, roleARN string) bool {
 // which may be waiting for a person at a prompt.
 const lockWait = 10 * time.Minute
 
+// lockRenewal takes profile's renewal lock, saying on errOut when it waits
+// for another awsfed, and giving up after wait with an error that says
+// what to do.
+func lockRenewal(ctx context.Context, errOut io.Writer, cache credcache.Dir, profile string, wait time.Duration) (unlock func(), err error) {
+	lockCtx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	unlock, err = cache.Lock(lockCtx, profile, func() {
+		fmt.Fprintf(errOut, "Waiting for another awsfed renewing profile %s…\n", profile)
+	})
+	if err != nil && ctx.Err() == nil && lockCtx.Err() != nil {
+		return nil, fmt.Errorf("another awsfed has been renewing profile %s for %s (waiting at a prompt?); finish or stop it, then try again", profile, wait)
+	}
+	return unlock, err
+}
+
 // renewal is what ensure did.
 type renewal struct {
 	store credStore
@@ -132,15 +148,8 @@ func (o *loginOptions) ensure(ctx context.Context, s *settings, minValid time.Du
 	if ok, err := valid(); ok || err != nil {
 		return r, err
 	}
-	lockCtx, cancel := context.WithTimeout(ctx, lockWait)
-	defer cancel()
-	unlock, err := r.store.cache.Lock(lockCtx, s.Profile, func() {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "Waiting for another awsfed renewing profile %s…\n", s.Profile)
-	})
+	unlock, err := lockRenewal(ctx, o.deps.Streams.ErrOut, r.store.cache, s.Profile, lockWait)
 	if err != nil {
-		if ctx.Err() == nil && lockCtx.Err() != nil {
-			return nil, fmt.Errorf("another awsfed has been renewing profile %s for %s (waiting at a prompt?); finish or stop it, then try again", s.Profile, lockWait)
-		}
 		return nil, err
 	}
 	defer unlock()
