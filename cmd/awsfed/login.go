@@ -616,9 +616,7 @@ func (o *loginOptions) notes(notes []string) {
 
 // report prints the result line on stderr, and JSON on stdout with --json.
 func (o *loginOptions) report(profile string, role idp.Role, c *assume.Credentials) error {
-	now := o.deps.Now()
-	fmt.Fprintf(o.deps.Streams.ErrOut, "Assumed %s into profile %s; expires %s (in %s)\n",
-		c.AssumedRoleARN, profile, c.Expiration.Local().Format("2006-01-02 15:04 MST"), humanDuration(c.Expiration.Sub(now)))
+	o.resultLine(c.AssumedRoleARN, "profile "+profile, c.Expiration)
 	if !o.flags.JSON {
 		return nil
 	}
@@ -631,6 +629,13 @@ func (o *loginOptions) report(profile string, role idp.Role, c *assume.Credentia
 		AssumedRoleARN: c.AssumedRoleARN,
 		Expiration:     c.Expiration.UTC(),
 	})
+}
+
+// resultLine says on stderr that credentials acting as assumedRoleARN went
+// into where, and when they expire.
+func (o *loginOptions) resultLine(assumedRoleARN, where string, exp time.Time) {
+	fmt.Fprintf(o.deps.Streams.ErrOut, "Assumed %s into %s; expires %s (in %s)\n",
+		assumedRoleARN, where, exp.Local().Format("2006-01-02 15:04 MST"), humanDuration(exp.Sub(o.deps.Now())))
 }
 
 // reportSkipped says that the stored credentials are still valid, and

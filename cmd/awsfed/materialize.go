@@ -51,10 +51,7 @@ type materialized struct {
 // that fails is reported and does not stop the others; the returned error
 // joins every failure (an STS refusal makes the exit code 5).
 func (o *loginOptions) materialize(ctx context.Context, s *settings, r *renewal, f *materializeFlags) error {
-	cfg, err := awsconfig.Load(s.Paths.Config)
-	if err != nil {
-		return err
-	}
+	cfg := s.cfg
 	names := f.also
 	if f.allChains {
 		names = chainedOn(s.Profile, cfg)
@@ -122,10 +119,8 @@ func (o *loginOptions) materialize(ctx context.Context, s *settings, r *renewal,
 		if err != nil {
 			return errors.Join(append([]error{fmt.Errorf("no chained credentials were written: %w", err)}, errs...)...)
 		}
-		now := o.deps.Now()
 		for _, m := range written {
-			fmt.Fprintf(o.deps.Streams.ErrOut, "Assumed %s into %s of %s; expires %s (in %s)\n", m.creds.PrincipalARN,
-				m.name+f.suffix, s.Paths.Credentials, m.creds.Expiration.Local().Format("2006-01-02 15:04 MST"), humanDuration(m.creds.Expiration.Sub(now)))
+			o.resultLine(m.creds.PrincipalARN, m.name+f.suffix+" of "+s.Paths.Credentials, m.creds.Expiration)
 		}
 	}
 	return errors.Join(errs...)
