@@ -237,11 +237,8 @@ func (s *settings) pick(flag string, keys ...string) string {
 
 // isTrue reads a boolean setting as aws-google-auth writes them.
 func isTrue(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "yes", "1", "on":
-		return true
-	}
-	return false
+	b, ok := parseBool(v)
+	return ok && b
 }
 
 // parseDuration reads a Go duration ("12h", "90m") or a number of seconds.
