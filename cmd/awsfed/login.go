@@ -103,18 +103,19 @@ type loginResult struct {
 
 func runLogin(ctx context.Context, o *loginOptions) error {
 	defer o.close()
-	s, err := o.settings()
-	if err != nil {
-		return err
-	}
 	var minValid time.Duration
 	if o.flags.SkipIfValid != "" {
+		var err error
 		if minValid, err = parseDuration(o.flags.SkipIfValid); err != nil {
 			return usagef(fmt.Sprintf("--skip-if-valid %q: %v", o.flags.SkipIfValid, err))
 		}
 	}
 	if len(o.chains.also) > 0 && o.chains.allChains {
 		return usagef("pass --also NAME,… or --all-chains, not both")
+	}
+	s, err := o.settings()
+	if err != nil {
+		return err
 	}
 	r, err := o.ensure(ctx, s, minValid, o.flags.Force || minValid == 0)
 	if err != nil {

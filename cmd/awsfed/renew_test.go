@@ -94,11 +94,14 @@ func TestSkipIfValid(t *testing.T) {
 }
 
 func TestSkipIfValidBadValue(t *testing.T) {
-	e := newTestEnv(t, generictest.Options{})
-	if code := e.run(e.loginArgs("--skip-if-valid", "soon")...); code != 2 {
-		t.Errorf("exit %d, want 2: %s", code, e.errOut)
+	for _, args := range [][]string{{"login", "--skip-if-valid", "soon"}, {"login", "--skip-if-valid", "-5m", "--profile", "jump"}} {
+		e := newTestEnv(t, generictest.Options{})
+		// The flag is checked first, even in a profile with no IdP yet.
+		if code := e.run(args...); code != 2 || !strings.HasPrefix(e.errOut.String(), "awsfed: --skip-if-valid ") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming the flag", args, code, e.errOut)
+		}
+		e.assertUnchanged(otherConfig, otherCreds)
 	}
-	e.assertUnchanged(otherConfig, otherCreds)
 }
 
 // TestCredentialProcessProfileUsesCache checks where a login stores the
