@@ -38,7 +38,7 @@ const (
 // process it started. Errors quote the start of the command's stderr but
 // never its stdout, which is the secret; printing nothing is an error.
 func Run(ctx context.Context, commandLine string, timeout time.Duration) (string, error) {
-	args, err := split(commandLine)
+	args, err := Split(commandLine)
 	if err != nil {
 		return "", err
 	}

@@ -6,14 +6,14 @@ import (
 	"strings"
 )
 
-// split cuts a command line into words the way a POSIX shell would for a
+// Split cuts a command line into words the way a POSIX shell would for a
 // simple command: blanks separate words; single quotes keep everything up
 // to the next one; double quotes keep everything but a backslash before
 // one of \ " $ ` or a new line; a backslash elsewhere keeps the next
 // character. Whatever only a shell could do (pipes, lists, redirections,
 // substitutions, variables, ~ for the home folder, comments, variable
 // assignments) is refused, since the command runs without a shell.
-func split(line string) ([]string, error) {
+func Split(line string) ([]string, error) {
 	var (
 		words []string
 		word  strings.Builder

@@ -45,7 +45,7 @@ func TestSplit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := split(tt.line)
+			got, err := Split(tt.line)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("split(%q) = %q, %v; want an error containing %q", tt.line, got, err, tt.wantErr)

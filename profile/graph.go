@@ -1,0 +1,461 @@
+package profile
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/internal/secretcmd"
+)
+
+// ConfigError is a mistake in the AWS files or on the command line, which
+// a person mends by editing them or the command (exit code 2). Its message
+// names the profile, the setting and the file.
+type ConfigError struct {
+	Msg string
+	// Cycle holds the profiles of a cycle of source_profile settings, in
+	// order, when that is the mistake.
+	Cycle []string
+}
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// Errorf returns a *ConfigError with the formatted message.
+func Errorf(format string, args ...any) error {
+	return &ConfigError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Graph is every profile of the config and credentials files. It is built
+// once per command from the files as loaded and never changes.
+type Graph struct {
+	paths    awsconfig.Paths
+	names    []string // config file order, then credentials-only sections
+	profiles map[string]*Profile
+}
+
+// New builds the graph of the profiles in the config file cfg and the
+// credentials file creds (either may be empty), found at paths, which
+// messages name. A config section is a profile when it is [profile NAME],
+// or [default] unless [profile default] is there too (the AWS SDK for Go
+// prefers it); every credentials file section is a profile, as in the AWS
+// CLI, which merges its keys over the config file's.
+func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
+	sections := cfg.SectionNames()
+	var credsSections []string
+	if creds != nil {
+		credsSections = creds.SectionNames()
+	}
+	g := &Graph{paths: paths, names: make([]string, 0, len(sections)+len(credsSections)),
+		profiles: make(map[string]*Profile, len(sections)+len(credsSections))}
+	for _, sec := range sections {
+		name, ok := strings.CutPrefix(sec, "profile ")
+		if !ok && sec != "default" {
+			continue // [sso-session x], [services x], …
+		}
+		if !ok {
+			name = sec
+		}
+		if cfg.ProfileSection(name) != sec {
+			continue // [default] beside [profile default], which wins
+		}
+		kv, _ := cfg.Section(sec)
+		g.names = append(g.names, name)
+		g.profiles[name] = &Profile{Name: name, config: kv}
+	}
+	for _, name := range credsSections {
+		kv, _ := creds.Section(name)
+		if p, ok := g.profiles[name]; ok {
+			p.creds = kv
+			continue
+		}
+		g.names = append(g.names, name)
+		g.profiles[name] = &Profile{Name: name, creds: kv}
+	}
+	return g
+}
+
+// Paths are the files the graph was read from.
+func (g *Graph) Paths() awsconfig.Paths { return g.paths }
+
+// Profile returns the named profile, and whether either file has it.
+func (g *Graph) Profile(name string) (*Profile, bool) {
+	p, ok := g.profiles[name]
+	return p, ok
+}
+
+// Lookup returns the named profile, or an empty one when neither file has
+// it.
+func (g *Graph) Lookup(name string) *Profile {
+	if p, ok := g.profiles[name]; ok {
+		return p
+	}
+	return &Profile{Name: name}
+}
+
+// Names returns every profile's name: the config file's in its order,
+// then those only the credentials file has.
+func (g *Graph) Names() []string { return slices.Clone(g.names) }
+
+// AWSFed returns the names of the awsfed profiles, in the config file's
+// order.
+func (g *Graph) AWSFed() []string {
+	var out []string
+	for _, n := range g.names {
+		if g.profiles[n].IsAWSFed() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Hop is one role a chain assumes: RoleARN, with the credentials of the
+// hop before it (or the chain's root), as profile Profile sets it up.
+type Hop struct {
+	Profile     string
+	RoleARN     string
+	SessionName string // role_session_name; "" for the root's session name
+	ExternalID  string
+	MFASerial   string
+	Region      string        // the profile's region, or ""
+	Duration    time.Duration // duration_seconds; 0 when unset
+}
+
+// Chain is how a profile gets its credentials, as the AWS CLI resolves it.
+type Chain struct {
+	// Name is the profile asked for.
+	Name string
+	// Root is the awsfed profile whose credentials the chain starts
+	// with; "" when it does not start with an awsfed profile's.
+	Root string
+	// Base is the profile whose own credentials the chain starts with:
+	// Root, or another profile (static keys, SSO, a credential_process);
+	// "" when the first role is assumed with credential_source. A base
+	// whose credential_process runs "awsfed credential-process --profile
+	// P" starts with P's credentials: Root is then P's root, and Hops
+	// begin with P's.
+	Base string
+	// CredentialSource is the credential_source the first role is
+	// assumed with, or "".
+	CredentialSource string
+	// Hops are the roles assumed, in order, the last one Name's own; none
+	// when Name uses its own credentials.
+	Hops []Hop
+}
+
+// Resolve returns how profile name gets its credentials, by the AWS CLI's
+// rule (botocore's AssumeRoleProvider):
+//   - an awsfed profile is a chain's root: awsfed renews its credentials
+//     (awsfed's one addition: it is a root even before its first login);
+//   - a profile with role_arn (and no web_identity_token_file) assumes
+//     that role with the credentials of its source_profile, or of its
+//     credential_source; it must have exactly one of the two;
+//   - a source profile with static keys, or without role_arn, gives its
+//     own credentials (static keys, credential_process, SSO), and must
+//     have some: source_profile without role_arn is ignored, as the AWS
+//     CLI ignores it;
+//   - source_profile must name a profile of either file, and following
+//     source_profile must not come back to a profile already assumed,
+//     except that a profile may name itself when it holds static keys,
+//     which it then assumes its role with.
+//
+// A profile that does not exist resolves to itself, with no root. The
+// error is a *ConfigError naming the profile, the setting and the file.
+func (g *Graph) Resolve(name string) (*Chain, error) {
+	return g.resolve(name, name, nil)
+}
+
+// resolve is Resolve for the profile top asked for; name is top itself, or
+// the profile that the awsfed credential_process of each profile in via
+// runs for, to stop a loop of them.
+func (g *Graph) resolve(top, name string, via []string) (*Chain, error) {
+	c := &Chain{Name: name}
+	visited := []string{name}
+	for cur := name; ; {
+		p, ok := g.profiles[cur]
+		if !ok { // only name itself: sources are checked below
+			c.Base = cur
+			return c, nil
+		}
+		if p.IsAWSFed() {
+			c.Root, c.Base = cur, cur
+			return c, nil
+		}
+		if p.RoleARN() == "" || cur != name && p.HasStaticKeys() {
+			c.Base = cur
+			if err := g.ownCredentials(top, c, p, via); err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+		hop, err := g.hop(p)
+		if err != nil {
+			return nil, err
+		}
+		c.Hops = append([]Hop{hop}, c.Hops...)
+		src, credSrc := p.SourceProfile(), p.get(KeyCredentialSource)
+		switch {
+		case src != "" && credSrc != "":
+			return nil, Errorf("profile %s: %s has both source_profile and credential_source; the AWS CLI refuses that: keep one",
+				top, Where(cur, g.paths.Config))
+		case credSrc != "":
+			c.CredentialSource = credSrc
+			return c, nil
+		case src == "":
+			return nil, Errorf("profile %s: %s has role_arn but neither source_profile nor credential_source, so the AWS CLI cannot assume it: add source_profile = the profile whose credentials assume the role",
+				top, Where(cur, g.paths.Config))
+		}
+		if _, ok := g.profiles[src]; !ok {
+			return nil, Errorf("profile %s: %s has source_profile = %s, which is not a profile in %s or %s",
+				top, Where(cur, g.paths.Config), src, g.paths.Config, g.paths.Credentials)
+		}
+		if i := slices.Index(visited, src); i >= 0 {
+			if src == cur && p.HasStaticKeys() {
+				c.Base = cur // assumes its role with its own keys
+				return c, nil
+			}
+			path := strings.Join(append(slices.Clone(visited), src), " → ")
+			return nil, &ConfigError{Cycle: slices.Clone(visited[i:]), Msg: fmt.Sprintf(
+				"profile %s: its source_profile settings form a cycle (%s) in %s; no profile of a cycle can get credentials",
+				top, path, g.paths.Config)}
+		}
+		visited = append(visited, src)
+		cur = src
+	}
+}
+
+// ownCredentials checks the base p of chain c, which gives its own
+// credentials: one that something chains on must have some. A base whose
+// credential_process runs awsfed credential-process for a profile takes
+// that profile's chain.
+func (g *Graph) ownCredentials(top string, c *Chain, p *Profile, via []string) error {
+	if target, ok := AWSFedProcessTarget(p.CredentialProcess()); ok {
+		if slices.Contains(via, p.Name) {
+			return Errorf("profile %s: the credential_process settings of %s run awsfed credential-process for each other in a loop; no profile of a loop can get credentials",
+				top, strings.Join(append(slices.Clone(via), p.Name), " → "))
+		}
+		tc, err := g.resolve(top, target, append(via, p.Name))
+		if err != nil {
+			return err
+		}
+		c.Root, c.Hops = tc.Root, append(tc.Hops, c.Hops...)
+		return nil
+	}
+	if c.Name != p.Name && !p.hasOwnCredentials() {
+		// c.Name is top, or the profile an awsfed credential_process runs for.
+		why := "it has no role_arn"
+		if p.SourceProfile() != "" {
+			why = "its source_profile is ignored without role_arn"
+		}
+		return Errorf("profile %s chains on %s (%s), which has no credentials of its own (%s, as in the AWS CLI): give %s a role_arn, or chain %s on an awsfed profile",
+			top, p.Name, c.path(), why, p.Name, top)
+	}
+	return nil
+}
+
+// path is the chain from Name down to its base: "x → y → keys".
+func (c *Chain) path() string {
+	names := make([]string, 0, len(c.Hops)+1)
+	for i := len(c.Hops) - 1; i >= 0; i-- {
+		names = append(names, c.Hops[i].Profile)
+	}
+	if c.Base != "" && (len(names) == 0 || names[len(names)-1] != c.Base) {
+		names = append(names, c.Base)
+	}
+	return strings.Join(names, " → ")
+}
+
+// hop reads the role settings of profile p.
+func (g *Graph) hop(p *Profile) (Hop, error) {
+	h := Hop{
+		Profile:     p.Name,
+		RoleARN:     p.RoleARN(),
+		SessionName: p.get(KeyRoleSessionName),
+		ExternalID:  p.get(KeyExternalID),
+		MFASerial:   p.get(KeyMFASerial),
+		Region:      p.Config(KeyRegion),
+	}
+	if v := p.get(KeyDurationSeconds); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return h, Errorf("duration_seconds = %q in %s: use a number of seconds, 900 to 3600 for a chained role",
+				v, Where(p.Name, g.paths.Config))
+		}
+		h.Duration = time.Duration(n) * time.Second
+	}
+	return h, nil
+}
+
+// AWSFedChain resolves name as Resolve does and also requires the chain to
+// start with an awsfed profile's credentials, as the commands that hand
+// out credentials do; the error says why it does not.
+func (g *Graph) AWSFedChain(name string) (*Chain, error) {
+	c, err := g.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	if c.Root != "" {
+		return c, nil
+	}
+	switch {
+	case c.CredentialSource != "":
+		return nil, Errorf("profile %s assumes its role with credential_source = %s, not with an awsfed profile's credentials; awsfed resolves chains that start at an awsfed profile only",
+			name, c.CredentialSource)
+	case len(c.Hops) > 0 && c.Base == name:
+		return nil, Errorf("profile %s assumes its role with its own access keys (source_profile = itself), not with an awsfed profile's credentials; awsfed resolves chains that start at an awsfed profile only", name)
+	case len(c.Hops) > 0:
+		return nil, Errorf("profile %s chains on %s (%s), which is not an awsfed profile; awsfed resolves chains that start at an awsfed profile only",
+			name, c.Base, c.path())
+	}
+	return nil, g.NotAWSFed(name)
+}
+
+// NotAWSFed is the error for a profile that is neither an awsfed profile
+// nor chained on one.
+func (g *Graph) NotAWSFed(name string) error {
+	msg := fmt.Sprintf("profile %s is not an awsfed profile (no awsfed_* or google_config.* settings in %s): set it up with awsfed login --profile %s first",
+		name, Where(name, g.paths.Config), name)
+	if p, ok := g.profiles[name]; ok && p.SourceProfile() != "" && p.RoleARN() == "" {
+		msg += fmt.Sprintf(", or give it a role_arn: the AWS CLI ignores its source_profile = %s without one", p.SourceProfile())
+	}
+	return &ConfigError{Msg: msg}
+}
+
+// Node is a profile chained on another, with the profiles chained on it.
+type Node struct {
+	Name    string
+	RoleARN string
+	// Source is its source_profile.
+	Source string
+	Chains []Node
+}
+
+// ChainedOn returns the profiles whose chains start at the awsfed profile
+// root, as a tree: each under the profile whose role it is assumed with,
+// in the config file's order.
+func (g *Graph) ChainedOn(root string) []Node {
+	children := map[string][]string{}
+	for _, n := range g.names {
+		if n == root {
+			continue
+		}
+		c, err := g.Resolve(n)
+		if err != nil || c.Root != root || len(c.Hops) == 0 {
+			continue
+		}
+		parent := root
+		if len(c.Hops) > 1 {
+			parent = c.Hops[len(c.Hops)-2].Profile
+		}
+		children[parent] = append(children[parent], n)
+	}
+	var tree func(string) []Node
+	tree = func(parent string) []Node {
+		out := make([]Node, 0, len(children[parent]))
+		for _, n := range children[parent] {
+			p := g.profiles[n]
+			out = append(out, Node{Name: n, RoleARN: p.RoleARN(), Source: p.SourceProfile(), Chains: tree(n)})
+		}
+		return out
+	}
+	return tree(root)
+}
+
+// ChainedNames returns the names of the profiles ChainedOn(root) holds,
+// in the config file's order.
+func (g *Graph) ChainedNames(root string) []string {
+	var out []string
+	for _, n := range g.names {
+		if n == root {
+			continue
+		}
+		if c, err := g.Resolve(n); err == nil && c.Root == root && len(c.Hops) > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Problems describes, in the config file's order, the profiles the AWS CLI
+// cannot get credentials for because of how they chain (each message as
+// Resolve gives it; a cycle once), and the awsfed profiles whose role_arn
+// would make the AWS CLI assume a role instead of using the credentials
+// awsfed writes.
+func (g *Graph) Problems() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range g.names {
+		p := g.profiles[n]
+		if p.IsAWSFed() {
+			if p.RoleARN() != "" {
+				out = append(out, fmt.Sprintf("profile %s is an awsfed profile with role_arn in %s: the AWS CLI would assume that role instead of using the credentials awsfed writes; remove role_arn (awsfed_role_arn is the role awsfed signs into)",
+					n, Where(n, g.paths.Config)))
+			}
+			continue
+		}
+		if p.RoleARN() == "" {
+			continue
+		}
+		_, err := g.Resolve(n)
+		if err == nil {
+			continue
+		}
+		if ce, ok := err.(*ConfigError); ok && ce.Cycle != nil {
+			key := slices.Clone(ce.Cycle)
+			slices.Sort(key)
+			k := strings.Join(key, "\x00")
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, err.Error())
+	}
+	return out
+}
+
+// CycleThrough returns the profiles from name back to name when following
+// source_profile from name leads back to it (name → … → name), else nil.
+// Unlike Resolve it counts a profile naming itself even with static keys:
+// awsfed never writes one.
+func (g *Graph) CycleThrough(name string) []string {
+	path := []string{name}
+	for cur := g.Lookup(name).SourceProfile(); cur != ""; cur = g.Lookup(cur).SourceProfile() {
+		path = append(path, cur)
+		if cur == name {
+			return path
+		}
+		if slices.Contains(path[:len(path)-1], cur) || g.Lookup(cur).RoleARN() == "" {
+			return nil // a cycle elsewhere, or the end of the chain
+		}
+	}
+	return nil
+}
+
+// AWSFedProcessTarget returns the profile that a credential_process value
+// runs awsfed credential-process for ("/path/awsfed credential-process
+// --profile P"), and whether it runs that at all.
+func AWSFedProcessTarget(v string) (string, bool) {
+	if v == "" {
+		return "", false
+	}
+	words, err := secretcmd.Split(v)
+	if err != nil || len(words) < 2 || words[1] != "credential-process" {
+		return "", false
+	}
+	exe := words[0][strings.LastIndexAny(words[0], `/\`)+1:]
+	if !strings.Contains(exe, "awsfed") {
+		return "", false
+	}
+	for i := 2; i < len(words); i++ {
+		if p, ok := strings.CutPrefix(words[i], "--profile="); ok {
+			return p, p != ""
+		}
+		if words[i] == "--profile" && i+1 < len(words) {
+			return words[i+1], true
+		}
+	}
+	return "", false
+}

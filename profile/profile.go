@@ -1,0 +1,182 @@
+// Package profile reads the AWS CLI's profiles as awsfed sees them: one
+// typed Profile per profile of the config and credentials files, and one
+// Graph of them that resolves how each profile gets its credentials by the
+// rule the AWS CLI (botocore) follows for role_arn, source_profile and
+// credential_source. Every awsfed command that follows a chain asks the
+// Graph, so that login, status, exec, env, console and credential-process
+// never disagree with each other or with the AWS CLI.
+//
+// An awsfed profile is a [profile NAME] of the config file with awsfed_*
+// keys, or aws-google-auth's google_config.* keys: awsfed logs into it and
+// writes its credentials. It is where awsfed's chains start.
+package profile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+)
+
+// The keys of a config file profile that awsfed reads or writes: its own
+// awsfed_* settings, then the AWS CLI's.
+const (
+	KeyIdP               = "awsfed_idp"
+	KeyURL               = "awsfed_url"
+	KeyGoogleIdPID       = "awsfed_google_idp_id"
+	KeyGoogleSPID        = "awsfed_google_sp_id"
+	KeyUsername          = "awsfed_username"
+	KeyAWSFedRoleARN     = "awsfed_role_arn"
+	KeyDuration          = "awsfed_duration"
+	KeyMFA               = "awsfed_mfa"
+	KeyUserAgent         = "awsfed_user_agent"
+	KeyPasswordCommand   = "awsfed_password_command"
+	KeyTOTPSecretCommand = "awsfed_totp_secret_command"
+	KeyKeyring           = "awsfed_keyring"
+
+	KeyRegion               = "region"
+	KeyRoleARN              = "role_arn"
+	KeySourceProfile        = "source_profile"
+	KeyCredentialSource     = "credential_source"
+	KeyCredentialProcess    = "credential_process"
+	KeyWebIdentityTokenFile = "web_identity_token_file"
+	KeyDurationSeconds      = "duration_seconds"
+	KeyExternalID           = "external_id"
+	KeyRoleSessionName      = "role_session_name"
+	KeyMFASerial            = "mfa_serial"
+	KeySSOSession           = "sso_session"
+	KeySSOStartURL          = "sso_start_url"
+	KeyAccessKeyID          = "aws_access_key_id"
+	KeySecretAccessKey      = "aws_secret_access_key"
+)
+
+// aws-google-auth's keys, which awsfed reads when its own are absent.
+const (
+	googlePrefix      = "google_config."
+	KeyGoogleUsername = googlePrefix + "google_username"
+	KeyGoogleIdPIDOld = googlePrefix + "google_idp_id"
+	KeyGoogleSPIDOld  = googlePrefix + "google_sp_id"
+	KeyGoogleRoleARN  = googlePrefix + "role_arn"
+	KeyGoogleDuration = googlePrefix + "duration"
+	KeyGoogleAskRole  = googlePrefix + "ask_role"
+)
+
+// DefaultName is the profile awsfed logs into when nothing names one, as
+// aws-google-auth did.
+const DefaultName = "sts"
+
+// Profile is one profile: its [profile NAME] (or [default]) section of the
+// config file and its [NAME] section of the credentials file, either of
+// which may be missing.
+type Profile struct {
+	Name string
+	// config and creds are the two sections' keys (lowercase) and values;
+	// nil when the file has no such section.
+	config, creds map[string]string
+}
+
+// NewProfile returns the profile name made of a config file section and a
+// credentials file section, each nil when missing.
+func NewProfile(name string, config, creds map[string]string) *Profile {
+	return &Profile{Name: name, config: config, creds: creds}
+}
+
+// InConfig reports whether the config file has a section for the profile.
+func (p *Profile) InConfig() bool { return p.config != nil }
+
+// InCredentials reports whether the credentials file has a section for it.
+func (p *Profile) InCredentials() bool { return p.creds != nil }
+
+// Config returns the config file section's value of key, trimmed; "" when
+// unset.
+func (p *Profile) Config(key string) string { return strings.TrimSpace(p.config[key]) }
+
+// Section returns the config file section's keys and values; nil when the
+// config file has none. The map is the profile's own: do not change it.
+func (p *Profile) Section() map[string]string { return p.config }
+
+// Value returns the first of keys that has a value in the config file
+// section, trimmed, or "".
+func (p *Profile) Value(keys ...string) string {
+	for _, k := range keys {
+		if v := p.Config(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// get returns key's value as botocore merges the two files: the
+// credentials file's section over the config file's.
+func (p *Profile) get(key string) string {
+	if v, ok := p.creds[key]; ok {
+		return strings.TrimSpace(v)
+	}
+	return strings.TrimSpace(p.config[key])
+}
+
+// has reports whether key is set in either file, even to "", as botocore
+// tests a key's presence.
+func (p *Profile) has(key string) bool {
+	_, inCreds := p.creds[key]
+	_, inConfig := p.config[key]
+	return inCreds || inConfig
+}
+
+// IsAWSFed reports whether awsfed logs into the profile: its config
+// section has an awsfed_* or google_config.* key.
+func (p *Profile) IsAWSFed() bool {
+	for k := range p.config {
+		if strings.HasPrefix(k, "awsfed_") || strings.HasPrefix(k, googlePrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasGoogleConfig reports whether the profile has aws-google-auth's
+// google_config.* settings.
+func (p *Profile) HasGoogleConfig() bool {
+	for k := range p.config {
+		if strings.HasPrefix(k, googlePrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleARN is the role_arn the AWS CLI assumes for the profile; "" when the
+// profile does not assume a role (it has no role_arn, or it assumes one
+// with a web identity token instead).
+func (p *Profile) RoleARN() string {
+	if p.has(KeyWebIdentityTokenFile) {
+		return ""
+	}
+	return p.get(KeyRoleARN)
+}
+
+// SourceProfile is the profile's source_profile, or "".
+func (p *Profile) SourceProfile() string { return p.get(KeySourceProfile) }
+
+// CredentialProcess is the profile's credential_process, or "".
+func (p *Profile) CredentialProcess() string { return p.get(KeyCredentialProcess) }
+
+// HasStaticKeys reports whether the profile holds access keys in either
+// file, as botocore's _has_static_credentials tests it.
+func (p *Profile) HasStaticKeys() bool {
+	return p.has(KeyAccessKeyID) || p.has(KeySecretAccessKey)
+}
+
+// hasOwnCredentials reports whether the AWS CLI finds credentials for the
+// profile without assuming its role_arn: static keys, a
+// credential_process, SSO, or a web identity token.
+func (p *Profile) hasOwnCredentials() bool {
+	return p.HasStaticKeys() || p.CredentialProcess() != "" || p.has(KeySSOSession) || p.has(KeySSOStartURL) ||
+		p.has(KeyWebIdentityTokenFile)
+}
+
+// Where names the profile's config section and file for a person:
+// "[profile x] of PATH".
+func Where(name, configPath string) string {
+	return fmt.Sprintf("[%s] of %s", awsconfig.ConfigSection(name), configPath)
+}
