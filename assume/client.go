@@ -68,3 +68,16 @@ func DefaultRegion(roleARN string) string {
 		return "us-east-1"
 	}
 }
+
+// EndpointFromEnv returns the STS endpoint the AWS CLI would use from the
+// environment (AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), or "" for AWS's own.
+func EndpointFromEnv(getenv func(string) string) string {
+	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return ""
+	}
+	if v := getenv("AWS_ENDPOINT_URL_STS"); v != "" {
+		return v
+	}
+	return getenv("AWS_ENDPOINT_URL")
+}

@@ -95,7 +95,7 @@ func fromSTS(c *types.Credentials, user *types.AssumedRoleUser) (*Credentials, e
 		Expiration:      *c.Expiration,
 	}
 	if user != nil {
-		creds.AssumedRoleARN = aws.ToString(user.Arn)
+		creds.PrincipalARN = aws.ToString(user.Arn)
 	}
 	return creds, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/idp"
 )
 
@@ -28,18 +29,11 @@ type SAMLAPI interface {
 	AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error)
 }
 
-// Credentials are temporary AWS credentials from STS.
-type Credentials struct {
-	AccessKeyID     string
-	SecretAccessKey string
-	SessionToken    string
-	// Expiration is when the credentials stop working, as STS reported it
-	// (whole seconds from AWS, microseconds from moto).
-	Expiration time.Time
-	// AssumedRoleARN is the session's ARN,
-	// arn:<partition>:sts::<account>:assumed-role/<role>/<session>.
-	AssumedRoleARN string
-}
+// Credentials are temporary AWS credentials from STS: the one credentials
+// type of awsfed, stored as they are. Expiration is as STS reported it
+// (whole seconds from AWS, microseconds from moto); PrincipalARN is the
+// session's ARN, arn:<partition>:sts::<account>:assumed-role/<role>/<session>.
+type Credentials = awsconfig.Credentials
 
 // SAMLInput is one AssumeRoleWithSAML request.
 type SAMLInput struct {

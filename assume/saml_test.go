@@ -251,7 +251,7 @@ func TestWithSAML(t *testing.T) {
 				SecretAccessKey: issued[0].SecretAccessKey,
 				SessionToken:    issued[0].SessionToken,
 				Expiration:      issued[0].Expiration,
-				AssumedRoleARN:  "arn:aws:sts::123456789012:assumed-role/Developer/alice@example.com",
+				PrincipalARN:    "arn:aws:sts::123456789012:assumed-role/Developer/alice@example.com",
 			}
 			if !got.Expiration.Equal(want.Expiration) {
 				t.Errorf("Expiration = %v, want %v", got.Expiration, want.Expiration)

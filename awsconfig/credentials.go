@@ -96,6 +96,12 @@ func ReadCredentials(f *File, profile string) (Credentials, bool) {
 	if !ok {
 		return Credentials{}, false
 	}
+	return ParseCredentials(s)
+}
+
+// ParseCredentials reads credentials from the keys of a credentials file
+// section, as ReadCredentials does.
+func ParseCredentials(s map[string]string) (Credentials, bool) {
 	c := Credentials{
 		AccessKeyID:     s[keyAccessKeyID],
 		SecretAccessKey: s[keySecretAccessKey],

@@ -19,6 +19,9 @@ type ConfigError struct {
 	// Cycle holds the profiles of a cycle of source_profile settings, in
 	// order, when that is the mistake.
 	Cycle []string
+	// at names the setting that is wrong, when a chain through it is what
+	// fails: Problems reports it once, not for every chain through it.
+	at string
 }
 
 func (e *ConfigError) Error() string { return e.Msg }
@@ -63,7 +66,7 @@ func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
 		}
 		kv, _ := cfg.Section(sec)
 		g.names = append(g.names, name)
-		g.profiles[name] = &Profile{Name: name, config: kv}
+		g.profiles[name] = &Profile{Name: name, section: sec, config: kv}
 	}
 	for _, name := range credsSections {
 		kv, _ := creds.Section(name)
@@ -208,8 +211,8 @@ func (g *Graph) resolve(top, name string, via []string) (*Chain, error) {
 				top, Where(cur, g.paths.Config))
 		}
 		if _, ok := g.profiles[src]; !ok {
-			return nil, Errorf("profile %s: %s has source_profile = %s, which is not a profile in %s or %s",
-				top, Where(cur, g.paths.Config), src, g.paths.Config, g.paths.Credentials)
+			return nil, &ConfigError{at: "source_profile of " + cur, Msg: fmt.Sprintf("profile %s: %s has source_profile = %s, which is not a profile in %s or %s",
+				top, Where(cur, g.paths.Config), src, g.paths.Config, g.paths.Credentials)}
 		}
 		if i := slices.Index(visited, src); i >= 0 {
 			if src == cur && p.HasStaticKeys() {
@@ -245,12 +248,12 @@ func (g *Graph) ownCredentials(top string, c *Chain, p *Profile, via []string) e
 	}
 	if c.Name != p.Name && !p.hasOwnCredentials() {
 		// c.Name is top, or the profile an awsfed credential_process runs for.
-		why := "it has no role_arn"
-		if p.SourceProfile() != "" {
-			why = "its source_profile is ignored without role_arn"
+		msg := fmt.Sprintf("profile %s chains on %s (%s), which has neither a role_arn nor credentials of its own (keys, credential_process, SSO), so the AWS CLI cannot use it",
+			top, p.Name, c.path())
+		if src := p.SourceProfile(); src != "" {
+			msg += fmt.Sprintf(" (without role_arn, the AWS CLI ignores its source_profile = %s)", src)
 		}
-		return Errorf("profile %s chains on %s (%s), which has no credentials of its own (%s, as in the AWS CLI): give %s a role_arn, or chain %s on an awsfed profile",
-			top, p.Name, c.path(), why, p.Name, top)
+		return &ConfigError{at: "credentials of " + p.Name, Msg: msg + fmt.Sprintf(": give %s a role_arn, or chain %s on an awsfed profile", p.Name, top)}
 	}
 	return nil
 }
@@ -336,31 +339,41 @@ type Node struct {
 // root, as a tree: each under the profile whose role it is assumed with,
 // in the config file's order.
 func (g *Graph) ChainedOn(root string) []Node {
-	children := map[string][]string{}
+	return g.Trees()[root]
+}
+
+// Trees returns ChainedOn of every awsfed profile, by its name, resolving
+// each profile once.
+func (g *Graph) Trees() map[string][]Node {
+	type key struct{ root, parent string }
+	children := map[key][]string{}
 	for _, n := range g.names {
-		if n == root {
-			continue
-		}
 		c, err := g.Resolve(n)
-		if err != nil || c.Root != root || len(c.Hops) == 0 {
+		if err != nil || c.Root == "" || len(c.Hops) == 0 {
 			continue
 		}
-		parent := root
+		parent := c.Root
 		if len(c.Hops) > 1 {
 			parent = c.Hops[len(c.Hops)-2].Profile
 		}
-		children[parent] = append(children[parent], n)
+		k := key{c.Root, parent}
+		children[k] = append(children[k], n)
 	}
-	var tree func(string) []Node
-	tree = func(parent string) []Node {
-		out := make([]Node, 0, len(children[parent]))
-		for _, n := range children[parent] {
+	var tree func(root, parent string) []Node
+	tree = func(root, parent string) []Node {
+		names := children[key{root, parent}]
+		out := make([]Node, 0, len(names))
+		for _, n := range names {
 			p := g.profiles[n]
-			out = append(out, Node{Name: n, RoleARN: p.RoleARN(), Source: p.SourceProfile(), Chains: tree(n)})
+			out = append(out, Node{Name: n, RoleARN: p.RoleARN(), Source: p.SourceProfile(), Chains: tree(root, n)})
 		}
 		return out
 	}
-	return tree(root)
+	trees := map[string][]Node{}
+	for _, root := range g.AWSFed() {
+		trees[root] = tree(root, root)
+	}
+	return trees
 }
 
 // ChainedNames returns the names of the profiles ChainedOn(root) holds,
@@ -380,7 +393,8 @@ func (g *Graph) ChainedNames(root string) []string {
 
 // Problems describes, in the config file's order, the profiles the AWS CLI
 // cannot get credentials for because of how they chain (each message as
-// Resolve gives it; a cycle once), and the awsfed profiles whose role_arn
+// Resolve gives it; a cycle, or a wrong setting that several chains go
+// through, once), and the awsfed profiles whose role_arn
 // would make the AWS CLI assume a role instead of using the credentials
 // awsfed writes.
 func (g *Graph) Problems() []string {
@@ -402,10 +416,10 @@ func (g *Graph) Problems() []string {
 		if err == nil {
 			continue
 		}
-		if ce, ok := err.(*ConfigError); ok && ce.Cycle != nil {
+		if ce, ok := err.(*ConfigError); ok && (ce.Cycle != nil || ce.at != "") {
 			key := slices.Clone(ce.Cycle)
 			slices.Sort(key)
-			k := strings.Join(key, "\x00")
+			k := ce.at + "\x00" + strings.Join(key, "\x00")
 			if seen[k] {
 				continue
 			}
@@ -418,17 +432,28 @@ func (g *Graph) Problems() []string {
 
 // CycleThrough returns the profiles from name back to name when following
 // source_profile from name leads back to it (name → … → name), else nil.
+// planned gives the source_profile of profiles about to be written (as
+// chained profiles, with a role_arn), which counts instead of the files'.
 // Unlike Resolve it counts a profile naming itself even with static keys:
 // awsfed never writes one.
-func (g *Graph) CycleThrough(name string) []string {
+func (g *Graph) CycleThrough(name string, planned map[string]string) []string {
+	next := func(cur string) string {
+		if src, ok := planned[cur]; ok {
+			return src
+		}
+		if p := g.Lookup(cur); p.RoleARN() != "" && !p.IsAWSFed() {
+			return p.SourceProfile()
+		}
+		return "" // the chain ends here
+	}
 	path := []string{name}
-	for cur := g.Lookup(name).SourceProfile(); cur != ""; cur = g.Lookup(cur).SourceProfile() {
+	for cur := next(name); cur != ""; cur = next(cur) {
 		path = append(path, cur)
 		if cur == name {
 			return path
 		}
-		if slices.Contains(path[:len(path)-1], cur) || g.Lookup(cur).RoleARN() == "" {
-			return nil // a cycle elsewhere, or the end of the chain
+		if slices.Contains(path[:len(path)-1], cur) {
+			return nil // a cycle elsewhere, which status reports
 		}
 	}
 	return nil
@@ -458,4 +483,63 @@ func AWSFedProcessTarget(v string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// LoginName returns the awsfed profile a login is for: flag when given;
+// else, when env (AWS_PROFILE, else AWS_DEFAULT_PROFILE) names an awsfed
+// profile or a chain that starts at one, that awsfed profile; else
+// DefaultName. An env profile whose chain the AWS CLI cannot resolve is an
+// error, as in every command.
+func (g *Graph) LoginName(flag, env string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if env != "" {
+		c, err := g.Resolve(env)
+		if err != nil {
+			return "", Errorf("AWS_PROFILE (or AWS_DEFAULT_PROFILE) names profile %s, which cannot be used: %v; mend it, or pass --profile NAME", env, err)
+		}
+		if c.Root != "" {
+			return c.Root, nil
+		}
+	}
+	return DefaultName, nil
+}
+
+// CredentialsChain returns the chain whose credentials a command hands out
+// (credential-process, exec, env, console): of flag when given, else of
+// env (AWS_PROFILE, else AWS_DEFAULT_PROFILE), else of DefaultName. It
+// must be an awsfed profile or start at one; cmd names the command in the
+// error for an env profile that does not, since awsfed never swaps in
+// another identity than the one the environment names.
+func (g *Graph) CredentialsChain(flag, env, cmd string) (*Chain, error) {
+	if flag == "" && env != "" {
+		c, err := g.Resolve(env)
+		if err != nil {
+			return nil, err
+		}
+		if c.Root == "" {
+			return nil, Errorf("AWS_PROFILE (or AWS_DEFAULT_PROFILE) names profile %s, which is neither an awsfed profile nor chained on one; awsfed %s does not guess another: pass --profile NAME", env, cmd)
+		}
+		return c, nil
+	}
+	if flag == "" {
+		flag = DefaultName
+	}
+	return g.AWSFedChain(flag)
+}
+
+// Load reads the config and credentials files at paths into a Graph. A
+// missing file is an empty one; one that does not parse is an
+// *awsconfig.ParseError.
+func Load(paths awsconfig.Paths) (*Graph, error) {
+	cfg, err := awsconfig.Load(paths.Config)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := awsconfig.Load(paths.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, creds, paths), nil
 }

@@ -76,7 +76,7 @@ func TestResolve(t *testing.T) {
 			profile: "c5", wantRoot: "sts", wantBase: "sts", wantHops: []string{"c1", "c2", "c3", "c4", "c5"}},
 		{name: "chain on the default profile", config: "[default]\nawsfed_idp = generic\n\n" + chain("a", roleA, "default"), profile: "a", wantRoot: "default", wantBase: "default", wantHops: []string{"a"}},
 		{name: "source without role_arn (issue 9, first case)", config: stsProfile + chain("deep", roleA, "norole") + "[profile norole]\nsource_profile = sts\n",
-			profile: "deep", wantErr: "profile deep chains on norole (deep → norole), which has no credentials of its own (its source_profile is ignored without role_arn, as in the AWS CLI)"},
+			profile: "deep", wantErr: "profile deep chains on norole (deep → norole), which has neither a role_arn nor credentials of its own (keys, credential_process, SSO), so the AWS CLI cannot use it (without role_arn, the AWS CLI ignores its source_profile = sts): give norole a role_arn, or chain deep on an awsfed profile"},
 		{name: "source_profile without role_arn named itself", config: stsProfile + "[profile norole]\nsource_profile = sts\n", profile: "norole", wantBase: "norole",
 			wantAWSFedErr: "profile norole is not an awsfed profile (no awsfed_* or google_config.* settings in [profile norole] of CONFIG): set it up with awsfed login --profile norole first, or give it a role_arn: the AWS CLI ignores its source_profile = sts without one"},
 		{name: "source_profile = itself without role_arn (issue 9, second case)", config: "[profile self]\nsource_profile = self\n", profile: "self", wantBase: "self",
@@ -194,13 +194,13 @@ func TestChainedOn(t *testing.T) {
 
 func TestProblems(t *testing.T) {
 	g := newGraph(t, stsProfile+chain("a", roleA, "b")+chain("b", roleA, "c")+chain("c", roleA, "a")+chain("into", roleA, "a")+
-		chain("orphan", roleA, "nope")+chain("deep", roleA, "norole")+"[profile norole]\nsource_profile = sts\n\n[profile self]\nsource_profile = self\n\n"+
+		chain("orphan", roleA, "nope")+chain("orphan2", roleA, "orphan")+chain("deep", roleA, "norole")+"[profile norole]\nsource_profile = sts\n\n[profile self]\nsource_profile = self\n\n"+
 		"[profile both]\nawsfed_idp = generic\nrole_arn = "+roleA+"\n", "")
 	p := g.Paths()
 	want := []string{
 		"profile a: its source_profile settings form a cycle (a → b → c → a) in " + p.Config + "; no profile of a cycle can get credentials",
 		"profile orphan: [profile orphan] of " + p.Config + " has source_profile = nope, which is not a profile in " + p.Config + " or " + p.Credentials,
-		"profile deep chains on norole (deep → norole), which has no credentials of its own (its source_profile is ignored without role_arn, as in the AWS CLI): give norole a role_arn, or chain deep on an awsfed profile",
+		"profile deep chains on norole (deep → norole), which has neither a role_arn nor credentials of its own (keys, credential_process, SSO), so the AWS CLI cannot use it (without role_arn, the AWS CLI ignores its source_profile = sts): give norole a role_arn, or chain deep on an awsfed profile",
 		"profile both is an awsfed profile with role_arn in [profile both] of " + p.Config + ": the AWS CLI would assume that role instead of using the credentials awsfed writes; remove role_arn (awsfed_role_arn is the role awsfed signs into)",
 	}
 	if got := g.Problems(); !reflect.DeepEqual(got, want) {
@@ -211,9 +211,16 @@ func TestProblems(t *testing.T) {
 func TestCycleThrough(t *testing.T) {
 	g := newGraph(t, stsProfile+chain("a", roleA, "b")+chain("b", roleA, "a")+chain("c", roleA, "sts")+chain("d", roleA, "a"), "")
 	for name, want := range map[string][]string{"a": {"a", "b", "a"}, "c": nil, "d": nil, "nope": nil} {
-		if got := g.CycleThrough(name); !reflect.DeepEqual(got, want) {
+		if got := g.CycleThrough(name, nil); !reflect.DeepEqual(got, want) {
 			t.Errorf("CycleThrough(%q) = %q, want %q", name, got, want)
 		}
+	}
+	// Planned sources count instead of the files'.
+	if got, want := g.CycleThrough("c", map[string]string{"c": "d", "new": "c"}), []string(nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("CycleThrough(c, planned) = %q, want %q", got, want)
+	}
+	if got, want := g.CycleThrough("new", map[string]string{"new": "x", "x": "new"}), []string{"new", "x", "new"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("CycleThrough(new, planned) = %q, want %q", got, want)
 	}
 }
 
@@ -223,6 +230,9 @@ func TestAWSFedProcessTarget(t *testing.T) {
 		ok          bool
 	}{
 		{"/usr/local/bin/awsfed credential-process --profile sts", "sts", true},
+		{"/usr/local/bin/awsfed-dev credential-process --profile x", "x", true},
+		{"granted credential-process --profile jump", "", false},
+		{"/opt/awsfed/bin/tool credential-process --profile jump", "", false},
 		{"awsfed credential-process --profile=jump --min-valid 10m", "jump", true},
 		{"'/home/a b/bin/awsfed' credential-process --no-prompt --profile x", "x", true},
 		{"/usr/bin/awsfed login --profile sts", "", false},

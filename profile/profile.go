@@ -13,7 +13,9 @@ package profile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 )
@@ -70,6 +72,8 @@ const DefaultName = "sts"
 // which may be missing.
 type Profile struct {
 	Name string
+	// section is the config file section that holds the profile, or "".
+	section string
 	// config and creds are the two sections' keys (lowercase) and values;
 	// nil when the file has no such section.
 	config, creds map[string]string
@@ -81,11 +85,28 @@ func NewProfile(name string, config, creds map[string]string) *Profile {
 	return &Profile{Name: name, config: config, creds: creds}
 }
 
+// ConfigSection is the config file section a writer changes for the
+// profile: the one that holds it ([profile default] wins over [default],
+// as in the AWS SDK for Go), else "profile NAME" ("default" for the
+// default profile).
+func (p *Profile) ConfigSection() string {
+	if p.section != "" {
+		return p.section
+	}
+	return awsconfig.ConfigSection(p.Name)
+}
+
 // InConfig reports whether the config file has a section for the profile.
 func (p *Profile) InConfig() bool { return p.config != nil }
 
 // InCredentials reports whether the credentials file has a section for it.
 func (p *Profile) InCredentials() bool { return p.creds != nil }
+
+// Credentials returns the credentials in the profile's section of the
+// credentials file, and whether it holds an access key and its secret.
+func (p *Profile) Credentials() (awsconfig.Credentials, bool) {
+	return awsconfig.ParseCredentials(p.creds)
+}
 
 // Config returns the config file section's value of key, trimmed; "" when
 // unset.
@@ -179,4 +200,24 @@ func (p *Profile) hasOwnCredentials() bool {
 // "[profile x] of PATH".
 func Where(name, configPath string) string {
 	return fmt.Sprintf("[%s] of %s", awsconfig.ConfigSection(name), configPath)
+}
+
+// ParseDuration reads a duration setting: a Go duration ("12h", "90m") or
+// a number of seconds; it must be positive.
+func ParseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil {
+		if n <= 0 {
+			return 0, fmt.Errorf("must be positive")
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("not a duration: use seconds or a form like 1h30m")
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("must be positive")
+	}
+	return d, nil
 }

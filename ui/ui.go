@@ -5,8 +5,10 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -101,4 +103,36 @@ func (e *InputNeededError) Error() string {
 		msg += ": " + e.Hint
 	}
 	return msg
+}
+
+// Notes writes each note to w as one "awsfed: note: …" line: what a
+// command did besides its work that a person should know (a file mode
+// tightened, a duration lowered).
+func Notes(w io.Writer, notes ...string) {
+	for _, n := range notes {
+		fmt.Fprintf(w, "awsfed: note: %s\n", n)
+	}
+}
+
+// ResultLine says on w that credentials acting as arn went into where,
+// and when they expire, in now's time zone and from now:
+// "Assumed ARN into WHERE; expires 2026-11-22 21:04 JST (in 12h0m)".
+func ResultLine(w io.Writer, now time.Time, arn, where string, exp time.Time) {
+	fmt.Fprintf(w, "Assumed %s into %s; expires %s (in %s)\n",
+		arn, where, exp.In(now.Location()).Format("2006-01-02 15:04 MST"), HumanDuration(exp.Sub(now)))
+}
+
+// HumanDuration prints d rounded to the minute as "1h0m" or "12m", or
+// "expired" when it is negative.
+func HumanDuration(d time.Duration) string {
+	if d < 0 {
+		return "expired"
+	}
+	d = d.Round(time.Minute)
+	h := int(d / time.Hour)
+	m := int((d % time.Hour) / time.Minute)
+	if h == 0 {
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
 }

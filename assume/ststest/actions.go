@@ -108,7 +108,7 @@ func (s *Server) assumeRoleWithSAML(req Request) (any, *apiError) {
 	resp := &samlResponseXML{}
 	r := &resp.Result
 	r.Issuer = a.issuer
-	r.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.AssumedRoleARN}
+	r.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.PrincipalARN}
 	r.Credentials = s.credentialsXML(is)
 	r.Audience = a.recipient
 	r.SubjectType = strings.TrimPrefix(a.nameIDFormat, "urn:oasis:names:tc:SAML:2.0:nameid-format:")
@@ -127,7 +127,7 @@ func (s *Server) getCallerIdentity(r requestWithBody) (any, *apiError) {
 		return nil, e
 	}
 	resp := &callerIdentityXML{}
-	resp.Result.Arn = caller.AssumedRoleARN
+	resp.Result.Arn = caller.PrincipalARN
 	resp.Result.UserID = caller.AssumedRoleID
 	if role, ok := parseRoleARN(caller.RoleARN); ok {
 		resp.Result.Account = role.account
@@ -155,7 +155,7 @@ func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
 	}
 	if s.cfg.denied[req.RoleARN] {
 		// AWS's wording for a trust policy that does not name the caller.
-		return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.AssumedRoleARN, req.RoleARN)}
+		return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.PrincipalARN, req.RoleARN)}
 	}
 	role, ok := parseRoleARN(req.RoleARN)
 	if !ok {
@@ -175,7 +175,7 @@ func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
 	}
 	is := s.issue("AssumeRole", role, req.RoleSessionName, s.now().Add(d), true)
 	resp := &assumeRoleResponseXML{}
-	resp.Result.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.AssumedRoleARN}
+	resp.Result.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.PrincipalARN}
 	resp.Result.Credentials = s.credentialsXML(is)
 	return resp, nil
 }
@@ -223,7 +223,7 @@ func (s *Server) issue(action string, role roleARN, session string, exp time.Tim
 		SessionToken:    "IQoJb3JpZ2luX2VjE" + randomBase64(300),
 		Expiration:      exp.UTC(),
 		RoleARN:         role.arn,
-		AssumedRoleARN:  fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", role.partition, role.account, role.name, session),
+		PrincipalARN:    fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", role.partition, role.account, role.name, session),
 		AssumedRoleID:   roleID + ":" + session,
 		SessionName:     session,
 		Chained:         chained,

@@ -83,11 +83,11 @@ type Issued struct {
 	Expiration time.Time
 	// RoleARN is the role assumed.
 	RoleARN string
-	// AssumedRoleARN and AssumedRoleID are the session's ARN and id
+	// PrincipalARN and AssumedRoleID are the session's ARN and id
 	// ("AROA…:<session name>").
-	AssumedRoleARN string
-	AssumedRoleID  string
-	SessionName    string
+	PrincipalARN  string
+	AssumedRoleID string
+	SessionName   string
 	// Chained is true for sessions made by AssumeRole with issued credentials.
 	Chained bool
 }

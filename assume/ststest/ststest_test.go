@@ -298,8 +298,8 @@ func TestGetCallerIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GetCallerIdentity error = %v", err)
 			}
-			if got := aws.ToString(out.Arn); got != is.AssumedRoleARN || aws.ToString(out.Account) != "123456789012" || aws.ToString(out.UserId) != is.AssumedRoleID {
-				t.Errorf("GetCallerIdentity = %s %s %s, want %s 123456789012 %s", got, aws.ToString(out.Account), aws.ToString(out.UserId), is.AssumedRoleARN, is.AssumedRoleID)
+			if got := aws.ToString(out.Arn); got != is.PrincipalARN || aws.ToString(out.Account) != "123456789012" || aws.ToString(out.UserId) != is.AssumedRoleID {
+				t.Errorf("GetCallerIdentity = %s %s %s, want %s 123456789012 %s", got, aws.ToString(out.Account), aws.ToString(out.UserId), is.PrincipalARN, is.AssumedRoleID)
 			}
 		})
 	}

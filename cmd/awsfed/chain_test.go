@@ -74,13 +74,17 @@ func TestChainCredentialProcess(t *testing.T) {
 				}
 			}
 			last := issued[len(issued)-1]
-			var got processCredentials
+			var got struct {
+				AccessKeyID  string `json:"AccessKeyId"`
+				SessionToken string
+				Expiration   string
+			}
 			if err := json.Unmarshal(e.out.Bytes(), &got); err != nil {
 				t.Fatalf("stdout %q: %v", e.out, err)
 			}
 			if got.AccessKeyID != last.AccessKeyID || got.SessionToken != last.SessionToken ||
 				got.Expiration != last.Expiration.Format(time.RFC3339) || last.RoleARN != tt.roles[len(tt.roles)-1] {
-				t.Errorf("printed %+v, want the credentials of %s", got, last.AssumedRoleARN)
+				t.Errorf("printed %+v, want the credentials of %s", got, last.PrincipalARN)
 			}
 			e.assertUnchanged(config, creds)
 		})
@@ -122,7 +126,7 @@ func TestChainSettings(t *testing.T) {
 	}
 	last := e.sts.Issued()[2]
 	if vars["AWS_ACCESS_KEY_ID"] != last.AccessKeyID || vars["AWS_REGION"] != "eu-central-1" {
-		t.Errorf("env %v, want the credentials of %s in eu-central-1", vars, last.AssumedRoleARN)
+		t.Errorf("env %v, want the credentials of %s in eu-central-1", vars, last.PrincipalARN)
 	}
 }
 
@@ -167,7 +171,7 @@ func TestChainExec(t *testing.T) {
 	e.run("exec", "--profile", "deep", "--", "sh")
 	last := e.sts.Issued()[2]
 	if len(env) == 0 || env[0] != "AWS_ACCESS_KEY_ID="+last.AccessKeyID || last.RoleARN != "arn:aws:iam::333333333333:role/deep" {
-		t.Errorf("env %q, want the credentials of %s", env, last.AssumedRoleARN)
+		t.Errorf("env %q, want the credentials of %s", env, last.PrincipalARN)
 	}
 }
 
@@ -176,11 +180,13 @@ func TestChainExec(t *testing.T) {
 func TestChainConfigErrors(t *testing.T) {
 	for _, tt := range []struct{ name, config, profile, want string }{
 		{"cycle", chain("x", "y", "1") + chain("y", "x", "1"), "x", "awsfed: profile x: its source_profile settings form a cycle (x → y → x)"},
-		{"self", chain("x", "x", "1"), "x", "awsfed: profile x: its source_profile settings form a cycle (x → x)"},
-		{"missing source", chain("x", "nope", "1"), "x", "awsfed: profile x: [profile x] has source_profile = nope, which is not a profile in "},
-		{"missing deeper", chain("x", "y", "1") + chain("y", "nope", "1"), "x", "awsfed: profile x: [profile y] has source_profile = nope"},
-		{"not awsfed", "[profile keys]\nregion = us-east-1\n" + chain("x", "keys", "1"), "x", "awsfed: profile x chains on keys (x → keys), which is not an awsfed profile"},
-		{"no role_arn", "[profile x]\nsource_profile = jump\n", "x", "awsfed: profile x has a source_profile but no role_arn in [profile x] of "},
+		{"missing source", chain("x", "nope", "1"), "x", "awsfed: profile x: [profile x] of "},
+		{"missing deeper", chain("x", "y", "1") + chain("y", "nope", "1"), "x", "awsfed: profile x: [profile y] of "},
+		{"no credentials", "[profile keys]\nregion = us-east-1\n" + chain("x", "keys", "1"), "x", "awsfed: profile x chains on keys (x → keys), which has neither a role_arn nor credentials of its own"},
+		{"not awsfed", "[profile keys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n" + chain("x", "keys", "1"), "x", "awsfed: profile x chains on keys (x → keys), which is not an awsfed profile"},
+		{"no role_arn", "[profile x]\nsource_profile = jump\n", "x", "awsfed: profile x is not an awsfed profile (no awsfed_* or google_config.* settings in [profile x] of "},
+		{"self without keys", chain("x", "x", "1"), "x", "awsfed: profile x: its source_profile settings form a cycle (x → x)"},
+		{"source without role_arn", chain("x", "norole", "1") + "[profile norole]\nsource_profile = jump\n", "x", "awsfed: profile x chains on norole (x → norole), which has neither"},
 		{"bad duration", chain("x", "jump", "1") + "duration_seconds = 1h\n", "x", `awsfed: duration_seconds = "1h" in [profile x] of `},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

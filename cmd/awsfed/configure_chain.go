@@ -13,37 +13,44 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/profile"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
-// The AWS CLI's own keys of a chained profile.
+// The bounds of duration_seconds.
 const (
-	keyChainRoleARN     = "role_arn"
-	keySourceProfile    = "source_profile"
-	keyDurationSeconds  = "duration_seconds"
-	keyExternalID       = "external_id"
-	keyRoleSessionName  = "role_session_name"
-	maxChainedSessionS  = 3600
 	minChainDurationS   = 900
 	maxChainDurationS   = 43200
 	chainDurationBounds = "between 15m (900) and 12h (43200)"
 )
 
-var (
-	// roleARNPattern is an IAM role ARN: partition, 12-digit account, an
+// chainPatterns are the shapes configure chain checks its inputs against,
+// compiled when it runs rather than when awsfed starts.
+type chainPatterns struct {
+	// roleARN is an IAM role ARN: partition, 12-digit account, an
 	// optional path, and a name as IAM allows it.
-	roleARNPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([\x21-\x7E]{0,510}/)?[\w+=,.@-]{1,64}$`)
-	// sessionNamePattern and externalIDPattern are STS AssumeRole's rules;
-	// an external ID is 2 to 1224 characters long (more than a Go regexp
-	// may count).
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	// profileNamePattern keeps names that every reader takes literally in
-	// a section header and in a source_profile value.
-	profileNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@+=,:/~-]{1,128}$`)
-	// regionPattern is a region's shape, such as us-gov-west-1.
-	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-)
+	roleARN *regexp.Regexp
+	// sessionName and externalID are STS AssumeRole's rules; an external
+	// ID is 2 to 1224 characters long (more than a Go regexp may count).
+	sessionName, externalID *regexp.Regexp
+	// profileName keeps names that every reader takes literally in a
+	// section header and in a source_profile value.
+	profileName *regexp.Regexp
+	// region is a region's shape, such as us-gov-west-1.
+	region *regexp.Regexp
+}
+
+func newChainPatterns() *chainPatterns {
+	return &chainPatterns{
+		roleARN:     regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([\x21-\x7E]{0,510}/)?[\w+=,.@-]{1,64}$`),
+		sessionName: regexp.MustCompile(`^[\w+=,.@-]{2,64}$`),
+		externalID:  regexp.MustCompile(`^[\w+=,.@:/-]+$`),
+		profileName: regexp.MustCompile(`^[A-Za-z0-9_.@+=,:/~-]{1,128}$`),
+		region:      regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`),
+	}
+}
 
 // configureChainOptions are the inputs of configure chain.
 type configureChainOptions struct {
@@ -56,6 +63,8 @@ type configureChainOptions struct {
 	externalID    string
 	sessionName   string
 	fromFile      string
+
+	pat *chainPatterns
 }
 
 func newConfigureChainCmd(deps *Deps, runF func(context.Context, *configureChainOptions) error) *cobra.Command {
@@ -117,6 +126,7 @@ type chainProfile struct {
 }
 
 func runConfigureChain(_ context.Context, o *configureChainOptions) error {
+	o.pat = newChainPatterns()
 	common, err := o.commonKeys()
 	if err != nil {
 		return err
@@ -125,38 +135,33 @@ func runConfigureChain(_ context.Context, o *configureChainOptions) error {
 	if err != nil {
 		return err
 	}
-	paths := awsconfig.DefaultPaths(o.deps.Home, o.deps.Getenv)
-	cfg, err := awsconfig.Load(paths.Config)
+	g, err := loadGraph(o.deps)
 	if err != nil {
 		return fmt.Errorf("nothing was changed: %w", err)
 	}
-	creds, err := awsconfig.Load(paths.Credentials)
-	if err != nil {
-		return fmt.Errorf("nothing was changed: %w", err)
-	}
-	g := readProfileGraph(cfg, creds)
+	paths := g.Paths()
 	src := o.sourceProfile
-	if !g.nodes[src].exists && !slices.ContainsFunc(profiles, func(p chainProfile) bool { return p.name == src }) {
-		return usagef(fmt.Sprintf("source profile %s does not exist: it is neither a [%s] of %s nor a [%s] of %s; nothing was changed",
-			src, awsconfig.ConfigSection(src), paths.Config, src, paths.Credentials))
-	}
-	// The graph as it will be once every profile is written.
+	// The sources as they will be once every profile is written.
+	planned := make(map[string]string, len(profiles))
 	for _, p := range profiles {
-		n := g.nodes[p.name]
-		n.exists, n.source, n.role = true, src, p.roleARN
-		g.nodes[p.name] = n
+		planned[p.name] = src
+	}
+	if _, ok := g.Profile(src); !ok && planned[src] == "" {
+		return usagef("source profile %s does not exist: it is neither a [%s] of %s nor a [%s] of %s; nothing was changed",
+			src, awsconfig.ConfigSection(src), paths.Config, src, paths.Credentials)
 	}
 	var changes []awsconfig.Change
 	for _, p := range profiles {
-		sec, _ := cfg.Profile(p.name)
-		if err := checkChainTarget(p, sec); err != nil {
+		target := g.Lookup(p.name)
+		sec := target.Section()
+		if err := checkChainTarget(p, target); err != nil {
 			return err
 		}
-		if cycle := g.cycleThrough(p.name); cycle != nil {
-			return usagef(fmt.Sprintf("%sprofiles %s: source_profile %s would form a cycle; nothing was changed",
-				p.where(), strings.Join(cycle, " → "), src))
+		if cycle := g.CycleThrough(p.name, planned); cycle != nil {
+			return usagef("%sprofiles %s: source_profile %s would form a cycle; nothing was changed",
+				p.where(), strings.Join(cycle, " → "), src)
 		}
-		want := append([]awsconfig.KV{{Key: keyChainRoleARN, Value: p.roleARN}, {Key: keySourceProfile, Value: src}}, common...)
+		want := append([]awsconfig.KV{{Key: profile.KeyRoleARN, Value: p.roleARN}, {Key: profile.KeySourceProfile, Value: src}}, common...)
 		var set []awsconfig.KV
 		for _, kv := range want {
 			if sec[kv.Key] != kv.Value {
@@ -164,7 +169,7 @@ func runConfigureChain(_ context.Context, o *configureChainOptions) error {
 			}
 		}
 		if len(set) > 0 {
-			changes = append(changes, awsconfig.Change{Section: cfg.ProfileSection(p.name), Set: set})
+			changes = append(changes, awsconfig.Change{Section: target.ConfigSection(), Set: set})
 		}
 	}
 	errOut := o.deps.Streams.ErrOut
@@ -177,14 +182,12 @@ func runConfigureChain(_ context.Context, o *configureChainOptions) error {
 		return nil
 	}
 	notes, err := awsconfig.Update(paths.Config, changes, awsconfig.UpdateOptions{})
-	for _, n := range notes {
-		fmt.Fprintf(errOut, "awsfed: note: %s\n", n)
-	}
+	ui.Notes(errOut, notes...)
 	if err != nil {
 		return fmt.Errorf("nothing was changed: %w", err)
 	}
 	for _, p := range profiles {
-		if slices.ContainsFunc(changes, func(c awsconfig.Change) bool { return c.Section == cfg.ProfileSection(p.name) }) {
+		if slices.ContainsFunc(changes, func(c awsconfig.Change) bool { return c.Section == g.Lookup(p.name).ConfigSection() }) {
 			fmt.Fprintf(errOut, "Profile %s: role_arn %s via %s\n", p.name, p.roleARN, src)
 		}
 	}
@@ -195,8 +198,8 @@ func runConfigureChain(_ context.Context, o *configureChainOptions) error {
 		fmt.Fprintf(errOut, "%d other profiles were already as given.\n", n)
 	}
 	for _, kv := range common {
-		if s, _ := strconv.Atoi(kv.Value); kv.Key == keyDurationSeconds && s > maxChainedSessionS {
-			fmt.Fprintf(errOut, "awsfed: note: AWS refuses sessions longer than 1h (3600 s) for a role assumed with another role's credentials (role chaining), as from an awsfed profile: duration_seconds = %d works only on top of long-term keys\n", s)
+		if s, _ := strconv.Atoi(kv.Value); kv.Key == profile.KeyDurationSeconds && time.Duration(s)*time.Second > assume.MaxChainedDuration {
+			ui.Notes(errOut, fmt.Sprintf("AWS refuses sessions longer than 1h (3600 s) for a role assumed with another role's credentials (role chaining), as from an awsfed profile: duration_seconds = %d works only on top of long-term keys", s))
 		}
 	}
 	return nil
@@ -219,37 +222,37 @@ func (o *configureChainOptions) commonKeys() ([]awsconfig.KV, error) {
 	case o.fromFile == "" && o.name == "":
 		return nil, usagef("name the profile to write: awsfed configure chain NAME --role-arn ARN --source-profile PROFILE, or pass --from-file FILE")
 	case o.fromFile == "" && o.roleARN == "":
-		return nil, usagef("pass --role-arn with the role that profile " + o.name + " assumes")
+		return nil, usagef("pass --role-arn with the role that profile %s assumes", o.name)
 	case o.sourceProfile == "":
 		return nil, usagef("pass --source-profile with the profile whose credentials assume the role, such as your awsfed profile")
-	case !profileNamePattern.MatchString(o.sourceProfile):
-		return nil, usagef(fmt.Sprintf("--source-profile %q is not a profile name awsfed writes: use letters, digits and _.@+=,:/~-", o.sourceProfile))
+	case !o.pat.profileName.MatchString(o.sourceProfile):
+		return nil, usagef("--source-profile %q is not a profile name awsfed writes: use letters, digits and _.@+=,:/~-", o.sourceProfile)
 	}
 	var kvs []awsconfig.KV
 	if o.region != "" {
-		if !regionPattern.MatchString(o.region) {
-			return nil, usagef(fmt.Sprintf("--region %q is not a region name such as eu-west-1", o.region))
+		if !o.pat.region.MatchString(o.region) {
+			return nil, usagef("--region %q is not a region name such as eu-west-1", o.region)
 		}
-		kvs = append(kvs, awsconfig.KV{Key: keyRegion, Value: o.region})
+		kvs = append(kvs, awsconfig.KV{Key: profile.KeyRegion, Value: o.region})
 	}
 	if o.duration != "" {
 		s, err := chainDurationSeconds(o.duration)
 		if err != nil {
-			return nil, usagef(fmt.Sprintf("--duration %q: %v", o.duration, err))
+			return nil, usagef("--duration %q: %v", o.duration, err)
 		}
-		kvs = append(kvs, awsconfig.KV{Key: keyDurationSeconds, Value: strconv.Itoa(s)})
+		kvs = append(kvs, awsconfig.KV{Key: profile.KeyDurationSeconds, Value: strconv.Itoa(s)})
 	}
 	if o.externalID != "" {
-		if n := len(o.externalID); n < 2 || n > 1224 || !externalIDPattern.MatchString(o.externalID) {
+		if n := len(o.externalID); n < 2 || n > 1224 || !o.pat.externalID.MatchString(o.externalID) {
 			return nil, usagef("--external-id must be 2 to 1224 letters, digits or _+=,.@:/-")
 		}
-		kvs = append(kvs, awsconfig.KV{Key: keyExternalID, Value: o.externalID})
+		kvs = append(kvs, awsconfig.KV{Key: profile.KeyExternalID, Value: o.externalID})
 	}
 	if o.sessionName != "" {
-		if !sessionNamePattern.MatchString(o.sessionName) {
-			return nil, usagef(fmt.Sprintf("--session-name %q must be 2 to 64 letters, digits or _+=,.@-", o.sessionName))
+		if !o.pat.sessionName.MatchString(o.sessionName) {
+			return nil, usagef("--session-name %q must be 2 to 64 letters, digits or _+=,.@-", o.sessionName)
 		}
-		kvs = append(kvs, awsconfig.KV{Key: keyRoleSessionName, Value: o.sessionName})
+		kvs = append(kvs, awsconfig.KV{Key: profile.KeyRoleSessionName, Value: o.sessionName})
 	}
 	return kvs, nil
 }
@@ -257,7 +260,7 @@ func (o *configureChainOptions) commonKeys() ([]awsconfig.KV, error) {
 // chainDurationSeconds reads a duration as login does and returns it in
 // whole seconds within the bounds of duration_seconds.
 func chainDurationSeconds(v string) (int, error) {
-	d, err := parseDuration(v)
+	d, err := profile.ParseDuration(v)
 	if err != nil {
 		return 0, err
 	}
@@ -276,11 +279,11 @@ func chainDurationSeconds(v string) (int, error) {
 func (o *configureChainOptions) profiles() ([]chainProfile, error) {
 	if o.fromFile == "" {
 		p := chainProfile{name: o.name, roleARN: o.roleARN}
-		return []chainProfile{p}, p.check()
+		return []chainProfile{p}, p.check(o.pat)
 	}
 	f, err := os.Open(o.fromFile)
 	if err != nil {
-		return nil, usagef(fmt.Sprintf("--from-file: %v; nothing was changed", err))
+		return nil, usagef("--from-file: %v; nothing was changed", err)
 	}
 	defer f.Close()
 	var list []chainProfile
@@ -293,64 +296,48 @@ func (o *configureChainOptions) profiles() ([]chainProfile, error) {
 		}
 		fields := strings.Fields(line)
 		if len(fields) != 2 {
-			return nil, usagef(fmt.Sprintf("%s line %d: want NAME ROLE_ARN, got %d fields; nothing was changed", o.fromFile, n, len(fields)))
+			return nil, usagef("%s line %d: want NAME ROLE_ARN, got %d fields; nothing was changed", o.fromFile, n, len(fields))
 		}
 		p := chainProfile{name: fields[0], roleARN: fields[1], line: n}
-		if err := p.check(); err != nil {
-			return nil, usagef(fmt.Sprintf("%s %s", o.fromFile, err))
+		if err := p.check(o.pat); err != nil {
+			return nil, usagef("%s %s", o.fromFile, err)
 		}
 		if first, ok := seen[p.name]; ok {
-			return nil, usagef(fmt.Sprintf("%s line %d: profile %s is already on line %d; nothing was changed", o.fromFile, n, p.name, first))
+			return nil, usagef("%s line %d: profile %s is already on line %d; nothing was changed", o.fromFile, n, p.name, first)
 		}
 		seen[p.name] = n
 		list = append(list, p)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, usagef(fmt.Sprintf("--from-file %s: %v; nothing was changed", o.fromFile, err))
+		return nil, usagef("--from-file %s: %v; nothing was changed", o.fromFile, err)
 	}
 	if len(list) == 0 {
-		return nil, usagef(fmt.Sprintf("--from-file %s has no NAME ROLE_ARN line; nothing was changed", o.fromFile))
+		return nil, usagef("--from-file %s has no NAME ROLE_ARN line; nothing was changed", o.fromFile)
 	}
 	return list, nil
 }
 
 // check refuses a name or role ARN that is not well formed.
-func (p chainProfile) check() error {
-	if !profileNamePattern.MatchString(p.name) {
-		return usagef(fmt.Sprintf("%sprofile name %q: use 1 to 128 letters, digits and _.@+=,:/~-; nothing was changed", p.where(), p.name))
+func (p chainProfile) check(pat *chainPatterns) error {
+	if !pat.profileName.MatchString(p.name) {
+		return usagef("%sprofile name %q: use 1 to 128 letters, digits and _.@+=,:/~-; nothing was changed", p.where(), p.name)
 	}
-	if !roleARNPattern.MatchString(p.roleARN) {
-		return usagef(fmt.Sprintf("%srole ARN %q is not an IAM role ARN such as arn:aws:iam::123456789012:role/NAME (partition aws, aws-cn or aws-us-gov; a 12-digit account; a role name of up to 64 letters, digits and _+=,.@-); nothing was changed", p.where(), p.roleARN))
+	if !pat.roleARN.MatchString(p.roleARN) {
+		return usagef("%srole ARN %q is not an IAM role ARN such as arn:aws:iam::123456789012:role/NAME (partition aws, aws-cn or aws-us-gov; a 12-digit account; a role name of up to 64 letters, digits and _+=,.@-); nothing was changed", p.where(), p.roleARN)
 	}
 	return nil
 }
 
 // checkChainTarget refuses to turn an existing profile, whose settings are
 // sec, into a chained one when it gets its credentials another way.
-func checkChainTarget(p chainProfile, sec map[string]string) error {
-	if isAWSFedProfile(sec) {
-		return usagef(fmt.Sprintf("%sprofile %s is an awsfed profile, which awsfed login writes: choose another name; nothing was changed", p.where(), p.name))
+func checkChainTarget(p chainProfile, target *profile.Profile) error {
+	sec := target.Section()
+	if target.IsAWSFed() {
+		return usagef("%sprofile %s is an awsfed profile, which awsfed login writes: choose another name; nothing was changed", p.where(), p.name)
 	}
 	for k := range sec {
-		if k == keyCredentialProcess || k == "credential_source" || k == "web_identity_token_file" || strings.HasPrefix(k, "sso_") {
-			return usagef(fmt.Sprintf("%sprofile %s already gets credentials through %s, which would conflict with source_profile: choose another name; nothing was changed", p.where(), p.name, k))
-		}
-	}
-	return nil
-}
-
-// cycleThrough returns the profiles from name back to name when following
-// source_profile from name leads back to it, else nil. A profile whose
-// source_profile is itself counts: configure never writes one.
-func (g *profileGraph) cycleThrough(name string) []string {
-	path := []string{name}
-	for cur := g.nodes[name].source; cur != ""; cur = g.nodes[cur].source {
-		path = append(path, cur)
-		if cur == name {
-			return path
-		}
-		if slices.Contains(path[:len(path)-1], cur) {
-			return nil // a cycle elsewhere, which status reports
+		if k == profile.KeyCredentialProcess || k == profile.KeyCredentialSource || k == profile.KeyWebIdentityTokenFile || strings.HasPrefix(k, "sso_") {
+			return usagef("%sprofile %s already gets credentials through %s, which would conflict with source_profile: choose another name; nothing was changed", p.where(), p.name, k)
 		}
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,17 +14,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
-	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
+	"github.com/seed-2d15385e/awsfed/renew"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
-
-const keyCredentialProcess = "credential_process"
 
 // conflictingKeys are the settings with which a profile gets credentials
 // from elsewhere than credential_process: the AWS CLI or the Go SDK would
 // use them first (role_arn chains, SSO, web identity, static keys in the
 // config file, which the Go SDK prefers), or refuse the mix.
-var conflictingKeys = []string{"role_arn", "source_profile", "credential_source", "web_identity_token_file",
-	"sso_session", "sso_start_url", "aws_access_key_id"}
+var conflictingKeys = []string{profile.KeyRoleARN, profile.KeySourceProfile, profile.KeyCredentialSource, profile.KeyWebIdentityTokenFile,
+	profile.KeySSOSession, profile.KeySSOStartURL, profile.KeyAccessKeyID}
 
 // configureCredentialProcessOptions are the inputs of configure
 // credential-process.
@@ -75,192 +74,163 @@ Running it again changes nothing.`,
 }
 
 func runConfigureCredentialProcess(ctx context.Context, o *configureCredentialProcessOptions) error {
-	paths := awsconfig.DefaultPaths(o.deps.Home, o.deps.Getenv)
-	cfg, err := awsconfig.Load(paths.Config)
+	g, err := loadGraph(o.deps)
 	if err != nil {
 		return fmt.Errorf("nothing was changed: %w", err)
 	}
-	profile := resolveProfile(o.profile, o.deps.Getenv, cfg)
-	name := cmp.Or(o.name, profile)
-	psec, _ := cfg.Profile(profile)
-	if !isAWSFedProfile(psec) {
-		return notAWSFedProfile(profile, paths.Config, "; nothing was changed")
+	name, err := g.LoginName(o.profile, envProfile(o.deps.Getenv))
+	if err != nil {
+		return err
+	}
+	p := g.Lookup(name)
+	if !p.IsAWSFed() {
+		return usagef("%s; nothing was changed", g.NotAWSFed(name))
 	}
 	exe, err := o.deps.Executable()
 	if err != nil {
 		return fmt.Errorf("find the path of awsfed: %w; nothing was changed", err)
 	}
-	line, err := processCommand(exe, profile)
+	line, err := processCommand(exe, name)
 	if err != nil {
-		return usagef(err.Error() + "; nothing was changed")
+		return usagef("%s; nothing was changed", err)
 	}
-	nsec, _ := cfg.Profile(name)
-	if err := checkProcessTarget(name, profile, nsec, line); err != nil {
+	target := g.Lookup(cmp.Or(o.name, name))
+	if err := checkProcessTarget(target, name, line); err != nil {
 		return err
 	}
 	var set []awsconfig.KV
-	if nsec[keyCredentialProcess] != line {
-		set = append(set, awsconfig.KV{Key: keyCredentialProcess, Value: line})
+	if target.Config(profile.KeyCredentialProcess) != line {
+		set = append(set, awsconfig.KV{Key: profile.KeyCredentialProcess, Value: line})
 	}
-	region := strings.TrimSpace(psec[keyRegion])
-	if name != profile && strings.TrimSpace(nsec[keyRegion]) == "" && region != "" {
-		set = append(set, awsconfig.KV{Key: keyRegion, Value: region})
+	if region := p.Config(profile.KeyRegion); target != p && target.Config(profile.KeyRegion) == "" && region != "" {
+		set = append(set, awsconfig.KV{Key: profile.KeyRegion, Value: region})
 	}
-	change := awsconfig.Change{Section: cfg.ProfileSection(name), Set: set}
+	change := awsconfig.Change{Section: target.ConfigSection(), Set: set}
 
-	if name != profile {
-		if err := checkNoKeys(paths.Credentials, name); err != nil {
-			return err
+	paths := g.Paths()
+	if target != p {
+		// The AWS CLI would use keys in [NAME] and never run the process.
+		if _, ok, err := (renew.Store{Profile: target.Name, CredentialsFile: paths.Credentials}).Load(); err != nil {
+			return fmt.Errorf("nothing was changed: %w", err)
+		} else if ok {
+			return usagef("[%s] of %s holds access keys, which the AWS CLI would use instead of credential_process: remove them, or choose another --name; nothing was changed", target.Name, paths.Credentials)
 		}
-		return o.write(paths, change, name, profile, nil)
+		return o.write(paths, change, target.Name, name, nil)
 	}
-	// [profile P] itself runs credential_process: its credentials move to
-	// the cache, under the renewal lock so that no login writes [P]
-	// meanwhile.
-	cache := credcache.DefaultDir(o.deps.Home, o.deps.Getenv)
-	unlock, err := lockRenewal(ctx, o.deps.Streams.ErrOut, cache, profile, lockWait)
+	// [profile P] itself runs credential_process: its store becomes the
+	// cache, and its credentials move there, under the renewal lock so
+	// that no login writes [P] meanwhile.
+	from := renew.StoreFor(p, paths, cacheDir(o.deps))
+	unlock, err := renew.Lock(ctx, o.deps.Streams.ErrOut, from.Cache, name, renew.LockWait)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	m, err := keysToMove(paths.Credentials, profile)
-	if err != nil {
-		return err
+	from.InCache = false
+	c, ok, err := from.Load()
+	switch {
+	case err != nil:
+		return fmt.Errorf("nothing was changed: %w", err)
+	case !ok:
+		return o.write(paths, change, name, name, nil)
+	case c.SessionToken == "":
+		return usagef("[%s] of %s holds long-term access keys (no session token), which the AWS CLI would use instead of credential_process: move them to another profile, or pass --name NAME to write credential_process into another profile; nothing was changed",
+			name, paths.Credentials)
 	}
-	if m != nil {
-		m.cache = cache
-	}
-	return o.write(paths, change, name, profile, m)
-}
-
-// notAWSFedProfile is the error for a profile that awsfed does not log
-// into, followed by suffix.
-func notAWSFedProfile(profile, configPath, suffix string) error {
-	return usagef(fmt.Sprintf("profile %s is not an awsfed profile (no awsfed_* or google_config.* settings in [%s] of %s): set it up with awsfed login --profile %s first%s",
-		profile, awsconfig.ConfigSection(profile), configPath, profile, suffix))
+	return o.write(paths, change, name, name, &move{creds: c, to: renew.Store{Profile: name, Cache: from.Cache, InCache: true}})
 }
 
 // move is a profile's temporary credentials in the credentials file, to
 // be moved into the cache.
 type move struct {
 	creds awsconfig.Credentials
-	cache credcache.Dir
-}
-
-// keysToMove returns the temporary credentials in [profile] of the
-// credentials file, nil if there are none, or an error for long-term keys,
-// which awsfed did not write and must not take away.
-func keysToMove(credsPath, profile string) (*move, error) {
-	f, err := awsconfig.Load(credsPath)
-	if err != nil {
-		return nil, fmt.Errorf("nothing was changed: %w", err)
-	}
-	c, ok := awsconfig.ReadCredentials(f, profile)
-	switch {
-	case !ok:
-		return nil, nil
-	case c.SessionToken == "":
-		return nil, usagef(fmt.Sprintf("[%s] of %s holds long-term access keys (no session token), which the AWS CLI would use instead of credential_process: move them to another profile, or pass --name NAME to write credential_process into another profile; nothing was changed",
-			profile, credsPath))
-	}
-	return &move{creds: c}, nil
-}
-
-// checkNoKeys refuses a profile whose section in the credentials file holds
-// keys: the AWS CLI would use them and never run credential_process.
-func checkNoKeys(credsPath, name string) error {
-	f, err := awsconfig.Load(credsPath)
-	if err != nil {
-		return fmt.Errorf("nothing was changed: %w", err)
-	}
-	if _, ok := awsconfig.ReadCredentials(f, name); ok {
-		return usagef(fmt.Sprintf("[%s] of %s holds access keys, which the AWS CLI would use instead of credential_process: remove them, or choose another --name; nothing was changed", name, credsPath))
-	}
-	return nil
+	to    renew.Store
 }
 
 // write stores m's credentials in the cache, writes change into the config
 // file, and then removes m's credentials from the credentials file: in this
 // order, a failure half-way leaves every profile working as before or as
 // after.
-func (o *configureCredentialProcessOptions) write(paths awsconfig.Paths, change awsconfig.Change, name, profile string, m *move) error {
+func (o *configureCredentialProcessOptions) write(paths awsconfig.Paths, change awsconfig.Change, name, root string, m *move) error {
+	errOut := o.deps.Streams.ErrOut
 	if len(change.Set) == 0 && m == nil {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "Profile %s already gets its credentials from awsfed credential-process --profile %s; nothing changed.\n", name, profile)
+		fmt.Fprintf(errOut, "Profile %s already gets its credentials from awsfed credential-process --profile %s; nothing changed.\n", name, root)
 		return nil
 	}
 	if m != nil {
-		if old, ok, _ := m.cache.Load(profile); !ok || old.Expiration.Before(m.creds.Expiration) {
-			if err := m.cache.Save(profile, m.creds); err != nil {
+		if old, ok, _ := m.to.Load(); !ok || old.Expiration.Before(m.creds.Expiration) {
+			if _, err := m.to.Save(m.creds); err != nil {
 				return fmt.Errorf("nothing was changed in the AWS files: %w", err)
 			}
 		}
 	}
 	if len(change.Set) > 0 {
 		notes, err := awsconfig.Update(paths.Config, []awsconfig.Change{change}, awsconfig.UpdateOptions{})
-		o.notes(notes)
+		ui.Notes(errOut, notes...)
 		if err != nil {
 			return fmt.Errorf("nothing was changed in the AWS files: %w", err)
 		}
-		msg := fmt.Sprintf("Profile %s now gets its credentials from awsfed credential-process --profile %s", name, profile)
+		msg := fmt.Sprintf("Profile %s now gets its credentials from awsfed credential-process --profile %s", name, root)
 		for _, kv := range change.Set {
-			if kv.Key == keyRegion {
-				msg += fmt.Sprintf(" (region %s copied from profile %s)", kv.Value, profile)
+			if kv.Key == profile.KeyRegion {
+				msg += fmt.Sprintf(" (region %s copied from profile %s)", kv.Value, root)
 			}
 		}
-		fmt.Fprintln(o.deps.Streams.ErrOut, msg+".")
+		fmt.Fprintln(errOut, msg+".")
 	}
 	if m == nil {
 		return nil
 	}
-	_, notes, err := awsconfig.RemoveCredentials(paths.Credentials, profile)
-	o.notes(notes)
+	_, notes, err := awsconfig.RemoveCredentials(paths.Credentials, root)
+	ui.Notes(errOut, notes...)
 	if err != nil {
-		return fmt.Errorf("credential_process is set, but the AWS CLI will keep using the keys in [%s] of %s until they are removed: %w", profile, paths.Credentials, err)
+		return fmt.Errorf("credential_process is set, but the AWS CLI will keep using the keys in [%s] of %s until they are removed: %w", root, paths.Credentials, err)
 	}
-	fmt.Fprintf(o.deps.Streams.ErrOut, "Moved the credentials of profile %s from [%s] of %s to %s, where credential-process keeps them: the AWS CLI would use keys in [%s] instead of running it.\n",
-		profile, profile, paths.Credentials, m.cache.Path(profile), profile)
+	fmt.Fprintf(errOut, "Moved the credentials of profile %s from [%s] of %s to %s, where credential-process keeps them: the AWS CLI would use keys in [%s] instead of running it.\n",
+		root, root, paths.Credentials, m.to.Where(), root)
 	return nil
 }
 
-func (o *configureCredentialProcessOptions) notes(notes []string) {
-	for _, n := range notes {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "awsfed: note: %s\n", n)
-	}
-}
-
-// checkProcessTarget refuses to write line into [profile name] (whose
-// settings are sec) when the profile gets credentials some other way, or
-// is another awsfed profile, or runs another program's credential_process.
-func checkProcessTarget(name, profile string, sec map[string]string, line string) error {
-	if name != profile && isAWSFedProfile(sec) {
-		return usagef(fmt.Sprintf("profile %s is an awsfed profile of its own: run awsfed configure credential-process --profile %s; nothing was changed", name, name))
+// checkProcessTarget refuses to write line into target's config section
+// when the profile gets credentials some other way, or is another awsfed
+// profile, or runs another program's credential_process.
+func checkProcessTarget(target *profile.Profile, root, line string) error {
+	name := target.Name
+	if name != root && target.IsAWSFed() {
+		return usagef("profile %s is an awsfed profile of its own: run awsfed configure credential-process --profile %s; nothing was changed", name, name)
 	}
 	for _, k := range conflictingKeys {
-		if strings.TrimSpace(sec[k]) != "" {
-			return usagef(fmt.Sprintf("profile %s already gets credentials through %s, which would conflict with credential_process: choose another --name; nothing was changed", name, k))
+		if target.Config(k) != "" {
+			return usagef("profile %s already gets credentials through %s, which would conflict with credential_process: choose another --name; nothing was changed", name, k)
 		}
 	}
-	if v := sec[keyCredentialProcess]; v != "" && v != line && !isAWSFedProcess(v) {
-		return usagef(fmt.Sprintf("profile %s already runs another program's credential_process: remove it, or choose another --name; nothing was changed", name))
+	if v := target.Section()[profile.KeyCredentialProcess]; v != "" && v != line {
+		if _, ok := profile.AWSFedProcessTarget(v); !ok {
+			return usagef("profile %s already runs another program's credential_process: remove it, or choose another --name; nothing was changed", name)
+		}
 	}
 	return nil
 }
 
-// isAWSFedProcess reports whether a credential_process value runs awsfed
-// credential-process (from another path, or for another profile): configure
-// replaces such a line, never another program's.
-func isAWSFedProcess(v string) bool {
-	i := strings.Index(v, " credential-process")
-	return i > 0 && strings.Contains(filepath.Base(strings.Trim(v[:i], `'"`)), "awsfed")
+// shellUnsafe reports whether w has a character that a POSIX shell, and
+// Python's shlex, would not read literally outside quotes (outside
+// shlex.quote's safe set).
+func shellUnsafe(w string) bool {
+	return strings.ContainsFunc(w, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("_@%+=:,./-", r))
+	})
 }
 
-// shellUnsafe finds a character that a POSIX shell, and Python's shlex,
-// would not read literally outside quotes (shlex.quote's set).
-var shellUnsafe = regexp.MustCompile(`[^A-Za-z0-9_@%+=:,./-]`)
-
-// inlineComment is where the AWS SDK for Go cuts a value: white space
-// followed by # or ;.
-var inlineComment = regexp.MustCompile(`[ \t][#;]`)
+// hasInlineComment reports whether v has what the AWS SDK for Go reads as
+// the start of an inline comment: white space followed by # or ;.
+func hasInlineComment(v string) bool {
+	for i := 1; i < len(v); i++ {
+		if (v[i] == '#' || v[i] == ';') && (v[i-1] == ' ' || v[i-1] == '\t') {
+			return true
+		}
+	}
+	return false
+}
 
 // processCommand returns the credential_process value that runs exe
 // credential-process --profile profile, read alike by the AWS CLI, which
@@ -280,12 +250,12 @@ func processCommand(exe, profile string) (string, error) {
 		if !utf8.ValidString(w) || strings.ContainsFunc(w, unicode.IsControl) {
 			return "", fmt.Errorf("%q has a control character or is not UTF-8: credential_process cannot carry it", w)
 		}
-		if shellUnsafe.MatchString(w) {
+		if shellUnsafe(w) {
 			words[i] = "'" + strings.ReplaceAll(w, "'", `'"'"'`) + "'"
 		}
 	}
 	v := strings.Join(words, " ")
-	if inlineComment.MatchString(v) {
+	if hasInlineComment(v) {
 		return "", fmt.Errorf("credential_process = %s would be cut at its # or ; by the AWS SDK for Go, which reads them after a space as a comment: install awsfed in a folder without them", v)
 	}
 	if v[0] == '\'' && v[len(v)-1] == '\'' {

@@ -70,7 +70,7 @@ func TestConfigureCredentialProcess(t *testing.T) {
 			e.env["AWS_PROFILE"] = "target" // chains on jump
 			e.write(e.config, otherConfig+tt.config)
 			e.write(e.creds, otherCreds+tt.creds)
-			cache := (&loginOptions{deps: e.deps}).cacheDir()
+			cache := cacheDir(e.deps)
 			args := append([]string{"configure", "credential-process"}, tt.args...)
 			if code := e.run(args...); code != 0 {
 				t.Fatalf("exit %d: %s", code, e.errOut)
@@ -118,7 +118,7 @@ func TestConfigureCredentialProcessKeepsNewerCache(t *testing.T) {
 	if code := e.run("configure", "credential-process", "--profile", "jump"); code != 0 {
 		t.Fatalf("exit %d: %s", code, e.errOut)
 	}
-	if got, _, _ := (&loginOptions{deps: e.deps}).cacheDir().Load("jump"); got != newer {
+	if got, _, _ := cacheDir(e.deps).Load("jump"); got != newer {
 		t.Errorf("cache = %+v, want the newer %+v", got, newer)
 	}
 	if got := e.read(e.creds); got != otherCreds+"\n" {
@@ -186,7 +186,7 @@ func TestConfigureCredentialProcessRefuses(t *testing.T) {
 				t.Errorf("stderr = %q, want one line containing %q", got, wantText)
 			}
 			e.assertUnchanged(config, creds)
-			if _, ok, _ := (&loginOptions{deps: e.deps}).cacheDir().Load("jump"); ok {
+			if _, ok, _ := cacheDir(e.deps).Load("jump"); ok {
 				t.Errorf("the cache was written")
 			}
 		})
@@ -221,25 +221,6 @@ func TestProcessCommand(t *testing.T) {
 			t.Errorf("processCommand(%q, %q) = %q, %v; want an error containing %q", tt.exe, tt.profile, got, err, tt.wantErr)
 		case tt.wantErr == "" && (err != nil || got != tt.want):
 			t.Errorf("processCommand(%q, %q) = %q, %v; want %q", tt.exe, tt.profile, got, err, tt.want)
-		}
-	}
-}
-
-func TestIsAWSFedProcess(t *testing.T) {
-	tests := []struct {
-		v    string
-		want bool
-	}{
-		{"/usr/local/bin/awsfed credential-process --profile jump", true},
-		{"'/Users/Jane Doe/bin/awsfed' credential-process --profile jump", true},
-		{"/usr/local/bin/awsfed-dev credential-process --profile x", true},
-		{"granted credential-process --profile jump", false},
-		{"aws-vault export --format=json jump", false},
-		{"/opt/awsfed/bin/tool credential-process", false},
-	}
-	for _, tt := range tests {
-		if got := isAWSFedProcess(tt.v); got != tt.want {
-			t.Errorf("isAWSFedProcess(%q) = %v, want %v", tt.v, got, tt.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,7 +67,7 @@ browser can be opened, awsfed says so and prints the URL on standard output.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.destination != "" {
 				if u, err := url.Parse(opts.destination); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-					return usagef(fmt.Sprintf("--destination %q: give an absolute https:// URL of a console page", opts.destination))
+					return usagef("--destination %q: give an absolute https:// URL of a console page", opts.destination)
 				}
 			}
 			if runF != nil {
@@ -85,15 +86,12 @@ browser can be opened, awsfed says so and prints the URL on standard output.`,
 }
 
 func runConsole(ctx context.Context, o *consoleOptions) error {
-	s, r, err := profileCredentials(ctx, o.deps, "console", o.profile, consoleMinValid, o.noPrompt)
+	r, err := credentials(ctx, o.deps, "console", o.profile, consoleMinValid, o.noPrompt)
 	if err != nil {
 		return err
 	}
-	region := o.region
-	if region == "" {
-		region = s.Region
-	}
-	p := federation.PartitionFor(r.creds.PrincipalARN, region)
+	region := cmp.Or(o.region, r.Region)
+	p := federation.PartitionFor(r.Credentials.PrincipalARN, region)
 	dest := o.destination
 	if dest == "" {
 		dest = p.Destination(region)
@@ -103,13 +101,7 @@ func runConsole(ctx context.Context, o *consoleOptions) error {
 		endpoint = p.FederationURL()
 	}
 	client := &http.Client{Transport: o.deps.Transport(), Timeout: 30 * time.Second}
-	token, err := federation.SigninToken(ctx, client, endpoint, federation.Credentials{
-		AccessKeyID: r.creds.AccessKeyID, SecretAccessKey: r.creds.SecretAccessKey, SessionToken: r.creds.SessionToken,
-	})
-	var fe *federation.Error
-	if errors.As(err, &fe) && fe.StatusCode != 0 {
-		return &statusError{code: exitAWS, msg: fe.Error()}
-	}
+	token, err := federation.SigninToken(ctx, client, endpoint, r.Credentials)
 	if err != nil {
 		return err
 	}
@@ -130,7 +122,7 @@ func runConsole(ctx context.Context, o *consoleOptions) error {
 		_, err := fmt.Fprintln(streams.Out, link)
 		return err
 	}
-	fmt.Fprintf(streams.ErrOut, "Opened the AWS console as %s in your browser\n", r.creds.PrincipalARN)
+	fmt.Fprintf(streams.ErrOut, "Opened the AWS console as %s in your browser\n", r.Credentials.PrincipalARN)
 	return nil
 }
 

@@ -3,20 +3,32 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-2d15385e/awsfed/awsconfig"
-	"github.com/seed-2d15385e/awsfed/ui"
+	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
+	"github.com/seed-2d15385e/awsfed/renew"
+	"github.com/seed-2d15385e/awsfed/signin"
 )
 
 // defaultMinValid is how long stored credentials must stay valid for
 // credential-process to hand them out without logging in (--min-valid).
 const defaultMinValid = 5 * time.Minute
+
+// chainHelp is the paragraph of exec's, env's and credential-process's
+// help on chained profiles.
+const chainHelp = `A profile chained on an awsfed profile through source_profile and role_arn,
+at any depth, works too: awsfed renews the awsfed profile at the root of the
+chain as above, then assumes each role of the chain with AssumeRole (honouring
+duration_seconds, at most 1h for chained roles, external_id,
+role_session_name and mfa_serial), on every call: those credentials are not
+stored. Chains follow the AWS CLI's rules, and go through a profile whose
+credential_process runs awsfed credential-process.
+
+`
 
 // credentialProcessOptions are the inputs of credential-process.
 type credentialProcessOptions struct {
@@ -68,25 +80,14 @@ an error goes to standard error as one line, which the AWS CLI shows.
 	return cmd
 }
 
-// processCredentials is credential_process's output, Version 1:
-// https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html
-type processCredentials struct {
-	Version         int    `json:"Version"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	SessionToken    string `json:"SessionToken"`
-	Expiration      string `json:"Expiration"`
-}
-
 func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) error {
 	deps, closeTerminal := toTerminal(o.deps)
 	defer closeTerminal()
-	_, r, err := profileCredentials(ctx, deps, "credential-process", o.profile, o.minValid, o.noPrompt)
+	r, err := credentials(ctx, deps, "credential-process", o.profile, o.minValid, o.noPrompt)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(processCredentials{Version: 1, AccessKeyID: r.creds.AccessKeyID, SecretAccessKey: r.creds.SecretAccessKey,
-		SessionToken: r.creds.SessionToken, Expiration: r.creds.Expiration.UTC().Format(time.RFC3339)})
+	b, err := credcache.ProcessJSON(r.Credentials)
 	if err != nil {
 		return err
 	}
@@ -94,66 +95,37 @@ func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) erro
 	return err
 }
 
-// profileCredentials returns the settings of the awsfed profile (resolved
-// as login does when profile is "") and its credentials: the stored ones
-// when they stay valid for minValid (a duration flag's value), else new
-// ones from a login, whose result line it prints. A login that needs an
-// input no one can give fails saying how to renew unattended. For a
-// profile (--profile, else AWS_PROFILE) chained on an awsfed profile
-// through source_profile, the root is renewed the same way and the chain's
-// roles are then assumed, on every call (see chained); cmd names the
-// command.
-func profileCredentials(ctx context.Context, deps *Deps, cmd, profile, minValid string, noPrompt bool) (*settings, *renewal, error) {
-	window, err := parseDuration(minValid)
+// credentials returns the credentials of the profile that flag names, else
+// AWS_PROFILE, else "sts": an awsfed profile's, the stored ones when they
+// stay valid for minValid (a duration flag's value), else new ones from a
+// sign-in whose result line it prints; or a chain's on one, whose roles it
+// then assumes (see chainHelp). cmd names the command in messages.
+func credentials(ctx context.Context, deps *Deps, cmd, flag, minValid string, noPrompt bool) (*renew.Result, error) {
+	window, err := profile.ParseDuration(minValid)
 	if err != nil {
-		return nil, nil, usagef(fmt.Sprintf("--min-valid %q: %v", minValid, err))
+		return nil, usagef("--min-valid %q: %v", minValid, err)
 	}
-	paths := awsconfig.DefaultPaths(deps.Home, deps.Getenv)
-	cfg, err := awsconfig.Load(paths.Config)
+	g, err := loadGraph(deps)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	root, hops, err := resolveChain(cmp.Or(profile, envProfile(deps.Getenv)), cfg, paths.Config)
+	c, err := g.CredentialsChain(flag, envProfile(deps.Getenv), cmd)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if hops != nil {
-		profile = root
-	}
-	if env := envProfile(deps.Getenv); profile == "" && env != "" {
-		// login falls back to "sts" here; handing out another identity
-		// than the one AWS_PROFILE names would be a silent swap.
-		if _, ok := awsfedRoot(env, cfg); !ok {
-			return nil, nil, usagef(fmt.Sprintf("AWS_PROFILE (or AWS_DEFAULT_PROFILE) names profile %s, which is neither an awsfed profile nor chained on one; awsfed %s does not guess another: pass --profile NAME", env, cmd))
-		}
-	}
-	name := resolveProfile(profile, deps.Getenv, cfg)
-	if sec, _ := cfg.Profile(name); !isAWSFedProfile(sec) {
-		return nil, nil, notAWSFedProfile(name, paths.Config, "")
-	}
-	lo := &loginOptions{deps: deps, flags: loginFlags{Profile: name, NoPrompt: noPrompt}}
-	defer lo.close()
-	s, err := resolveSettings(&lo.flags, deps.Getenv, paths, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := lo.ensure(ctx, s, window, false)
-	var input *ui.InputNeededError
-	if errors.As(err, &input) {
-		return nil, nil, &ui.InputNeededError{What: input.What, Hint: unattendedHint(input.What, s.Profile)}
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if r.fresh {
-		if err := lo.report(s.Profile, r.role, r.sts); err != nil {
-			return nil, nil, err
-		}
-	}
-	if hops != nil {
-		return lo.chained(ctx, s, r, hops)
-	}
-	return s, r, nil
+	f := signin.Flags{Profile: c.Root, NoPrompt: noPrompt}
+	signer := newSigner(deps, f, true)
+	defer signer.Close()
+	p := &renew.Provider{Graph: g, Cache: cacheDir(deps), Now: deps.Now, Status: deps.Streams.ErrOut,
+		Assumer: newAssumer(deps, signer), EnvRegion: cmp.Or(deps.Getenv("AWS_REGION"), deps.Getenv("AWS_DEFAULT_REGION")),
+		Root: func(name string) (*renew.Root, error) {
+			s, err := signin.Resolve(f, deps.Getenv, g, name)
+			if err != nil {
+				return nil, err
+			}
+			return &renew.Root{Source: &signin.Source{Signer: signer, Settings: s}, RoleARN: s.RoleARN, Region: s.Region}, nil
+		}}
+	return p.Credentials(ctx, c, window)
 }
 
 // toTerminal returns deps whose ErrOut is the controlling terminal when
@@ -176,19 +148,4 @@ func toTerminal(deps *Deps) (*Deps, func()) {
 	d := *deps
 	d.Streams = &streams
 	return &d, func() { _ = tty.Close() }
-}
-
-// unattendedHint says what to do when a renewal needs an input and no one
-// can be asked: log in on a terminal now, or give awsfed the secrets for
-// unattended renewals.
-func unattendedHint(what, profile string) string {
-	hint := fmt.Sprintf("run `awsfed login --profile %s` in a terminal and try again", profile)
-	sec := awsconfig.ConfigSection(profile)
-	switch what {
-	case "a password":
-		hint += fmt.Sprintf("; for unattended renewals set AWSFED_PASSWORD, or %s in [%s]", keyPasswordCommand, sec)
-	case "a one-time code":
-		hint += fmt.Sprintf("; for unattended renewals set AWSFED_TOTP_SECRET, or %s in [%s]", keyTOTPSecretCommand, sec)
-	}
-	return hint
 }

@@ -33,7 +33,7 @@ func (e *testEnv) cached(exp time.Time) awsconfig.Credentials {
 	e.t.Helper()
 	c := awsconfig.Credentials{AccessKeyID: "ASIACACHED", SecretAccessKey: "cached/secret", SessionToken: "cachedtoken",
 		Expiration: exp.UTC().Truncate(time.Second), PrincipalARN: processAssumed}
-	if err := (&loginOptions{deps: e.deps}).cacheDir().Save("jump", c); err != nil {
+	if err := cacheDir(e.deps).Save("jump", c); err != nil {
 		e.t.Fatal(err)
 	}
 	return c
@@ -156,11 +156,11 @@ func TestCredentialProcessLogsIn(t *testing.T) {
 			}
 			is := issued[0]
 			want := awsconfig.Credentials{AccessKeyID: is.AccessKeyID, SecretAccessKey: is.SecretAccessKey, SessionToken: is.SessionToken,
-				Expiration: is.Expiration.UTC().Truncate(time.Second), PrincipalARN: is.AssumedRoleARN}
+				Expiration: is.Expiration.UTC().Truncate(time.Second), PrincipalARN: is.PrincipalARN}
 			if got, want := e.out.String(), processJSON(want); got != want {
 				t.Errorf("stdout = %s, want %s", got, want)
 			}
-			if got, ok, err := (&loginOptions{deps: e.deps}).cacheDir().Load("jump"); err != nil || !ok || got != want {
+			if got, ok, err := cacheDir(e.deps).Load("jump"); err != nil || !ok || got != want {
 				t.Errorf("cache = %+v, %v, %v; want %+v", got, ok, err, want)
 			}
 			if e.errOut.Len() != 0 {
@@ -234,7 +234,7 @@ func TestCredentialProcessNeedsInput(t *testing.T) {
 			}
 			config := e.processProfile(true)
 			e.cached(time.Now().Add(-time.Minute))
-			cache := e.read((&loginOptions{deps: e.deps}).cacheDir().Path("jump"))
+			cache := e.read(cacheDir(e.deps).Path("jump"))
 			if code := e.run(append([]string{"credential-process", "--profile", "jump"}, tt.args...)...); code != 4 {
 				t.Errorf("exit %d, want 4", code)
 			}
@@ -245,7 +245,7 @@ func TestCredentialProcessNeedsInput(t *testing.T) {
 				t.Errorf("stdout %q, terminal %q; want nothing", e.out, tty)
 			}
 			e.assertUnchanged(config, otherCreds)
-			if got := e.read((&loginOptions{deps: e.deps}).cacheDir().Path("jump")); got != cache {
+			if got := e.read(cacheDir(e.deps).Path("jump")); got != cache {
 				t.Errorf("the cache changed:\n%s", got)
 			}
 		})

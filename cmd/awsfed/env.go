@@ -102,18 +102,15 @@ func (e *awsEnv) apply(environ []string) []string {
 // they stay valid for --min-valid, else new ones from a login. cmd names the
 // command in messages.
 func credentialsEnv(ctx context.Context, deps *Deps, f *envFlags, cmd string) (*awsEnv, error) {
-	s, r, err := profileCredentials(ctx, deps, cmd, f.profile, f.minValid, f.noPrompt)
+	r, err := credentials(ctx, deps, cmd, f.profile, f.minValid, f.noPrompt)
 	if err != nil {
 		return nil, err
 	}
 	// The region as the AWS CLI would pick it for the profile (the
 	// environment, then the profile), else the one whose STS endpoint the
 	// role's partition always has.
-	region := s.Region
-	if region == "" {
-		region = assume.DefaultRegion(cmp.Or(s.RoleARN, r.creds.PrincipalARN))
-	}
-	return newAWSEnv(r.creds, region), nil
+	region := cmp.Or(r.Region, assume.DefaultRegion(cmp.Or(r.RoleARN, r.Credentials.PrincipalARN)))
+	return newAWSEnv(r.Credentials, region), nil
 }
 
 // envFormats are the formats of awsfed env.
@@ -173,7 +170,7 @@ us-gov-west-1).`,
 func runEnv(ctx context.Context, o *envOptions) error {
 	write := envWriter(o.format)
 	if write == nil {
-		return usagef(fmt.Sprintf("--format %q: use one of %s", o.format, envFormats))
+		return usagef("--format %q: use one of %s", o.format, envFormats)
 	}
 	e, err := credentialsEnv(ctx, o.deps, &o.flags, "env")
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/internal/federation"
+	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -22,21 +24,19 @@ const (
 	exitCancelled  = 130
 )
 
-// usageError is a mistake in the command line or the configuration.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(msg string) error { return &usageError{msg: msg} }
+// usagef is a mistake in the command line: the libraries' mistakes in
+// the configuration are of the same type, *profile.ConfigError.
+func usagef(format string, args ...any) error { return profile.Errorf(format, args...) }
 
 // exitCode maps an error to the exit code design.md §3 names for it.
 func exitCode(err error) int {
 	var (
-		usage   *usageError
+		usage   *profile.ConfigError
 		parse   *awsconfig.ParseError
 		refused *idp.RefusedError
 		input   *ui.InputNeededError
 		sts     *assume.Error
+		fed     *federation.Error
 		status  *statusError
 	)
 	switch {
@@ -48,7 +48,7 @@ func exitCode(err error) int {
 		return exitNeedsInput
 	case errors.As(err, &refused), errors.Is(err, idp.ErrNoRoles):
 		return exitRefused
-	case errors.As(err, &sts):
+	case errors.As(err, &sts), errors.As(err, &fed) && fed.StatusCode != 0:
 		return exitAWS
 	case errors.As(err, &usage), errors.As(err, &parse), isFlagError(err):
 		return exitUsage

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
 	"github.com/seed-2d15385e/awsfed/internal/keyring"
+	"github.com/seed-2d15385e/awsfed/signin"
 )
 
 // fakeKeyring is the OS keyring in memory; err, when set, is what every
@@ -282,59 +283,20 @@ func TestKeyring_Off(t *testing.T) {
 	}
 }
 
-func TestResolveKeyring(t *testing.T) {
-	tests := []struct {
-		name     string
-		flag     optionalBool
-		env      string
-		config   string
-		want     keyringSetting
-		wantText string // of the error
-	}{
-		{name: "nothing set"},
-		{name: "profile", config: "true", want: keyringSetting{on: true, from: "awsfed_keyring"}},
-		{name: "environment beats profile", env: "no", config: "true", want: keyringSetting{on: false, from: "AWSFED_KEYRING"}},
-		{name: "flag beats environment", flag: optionalBool{set: true, value: true}, env: "false", want: keyringSetting{on: true, from: "--keyring"}},
-		{name: "--keyring=false beats profile", flag: optionalBool{set: true}, config: "yes", want: keyringSetting{from: "--keyring"}},
-		{name: "bad environment", env: "maybe", wantText: `AWSFED_KEYRING="maybe": use true or false`},
-		{name: "bad profile", config: "sometimes", wantText: `awsfed_keyring = "sometimes" in [profile jump] of /c: use true or false`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			getenv := func(k string) string {
-				if k == "AWSFED_KEYRING" {
-					return tt.env
-				}
-				return ""
-			}
-			got, err := resolveKeyring(tt.flag, getenv, map[string]string{keyKeyring: tt.config}, "jump", "/c")
-			if tt.wantText != "" {
-				if err == nil || err.Error() != tt.wantText || exitCode(err) != exitUsage {
-					t.Errorf("error %v, want usage error %q", err, tt.wantText)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("resolveKeyring = %+v, %v; want %+v", got, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestKeyringFlag(t *testing.T) {
 	for _, tt := range []struct {
 		args     []string
-		want     optionalBool
+		want     signin.OptionalBool
 		wantCode int
 	}{
-		{nil, optionalBool{}, 0},
-		{[]string{"--keyring"}, optionalBool{set: true, value: true}, 0},
-		{[]string{"--keyring=false"}, optionalBool{set: true}, 0},
-		{[]string{"--keyring=perhaps"}, optionalBool{}, exitUsage},
+		{nil, signin.OptionalBool{}, 0},
+		{[]string{"--keyring"}, signin.OptionalBool{Given: true, Value: true}, 0},
+		{[]string{"--keyring=false"}, signin.OptionalBool{Given: true}, 0},
+		{[]string{"--keyring=perhaps"}, signin.OptionalBool{}, exitUsage},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			e := newTestEnv(t, generictest.Options{})
-			var got optionalBool
+			var got signin.OptionalBool
 			cmd := newLoginCmd(e.deps, func(_ context.Context, o *loginOptions) error {
 				got = o.flags.Keyring
 				return nil
@@ -352,21 +314,5 @@ func TestKeyringFlag(t *testing.T) {
 				t.Errorf("--keyring = %+v, want %+v", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestKeyringUser(t *testing.T) {
-	tests := []struct {
-		url, user, want string
-	}{
-		{"https://idp.example.com/simplesaml/saml2/idp/SSOService.php?spentityid=urn:amazon:webservices", "alice", "idp.example.com:alice"},
-		{"https://accounts.google.com/o/saml2/initsso?idpid=C01&spid=1&forceauthn=false", "alice@example.com", "accounts.google.com:alice@example.com"},
-		{"http://IdP.Example.com:8080/sso", "Bob", "idp.example.com:8080:Bob"},
-		{"https://idp.example.com/sso", "", ""},
-	}
-	for _, tt := range tests {
-		if got := keyringUser(&settings{URL: tt.url, Username: tt.user}); got != tt.want {
-			t.Errorf("keyringUser(%s, %s) = %q, want %q", tt.url, tt.user, got, tt.want)
-		}
 	}
 }

@@ -145,7 +145,7 @@ func TestLoginWritesProfile(t *testing.T) {
 		"aws_session_token = " + c.SessionToken,
 		"aws_security_token = " + c.SessionToken,
 		"x_security_token_expires = " + c.Expiration.UTC().Format(time.RFC3339),
-		"x_principal_arn = " + c.AssumedRoleARN,
+		"x_principal_arn = " + c.PrincipalARN,
 	} {
 		if !strings.Contains(creds, want+"\n") {
 			t.Errorf("credentials lack %q:\n%s", want, creds)
@@ -196,7 +196,7 @@ func TestLoginJSON(t *testing.T) {
 	}
 	c := e.sts.Issued()[0]
 	want := loginResult{Profile: "jump", RoleARN: generictest.RoleARN, PrincipalARN: generictest.PrincipalARN,
-		AssumedRoleARN: c.AssumedRoleARN, Expiration: c.Expiration.UTC()}
+		AssumedRoleARN: c.PrincipalARN, Expiration: c.Expiration.UTC()}
 	if !got.Expiration.Equal(want.Expiration) {
 		t.Errorf("expiration %v, want %v", got.Expiration, want.Expiration)
 	}

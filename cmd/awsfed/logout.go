@@ -9,7 +9,8 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
-	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // logoutOptions are the inputs of logout.
@@ -47,33 +48,34 @@ a login, and logout refuses to remove them.`,
 }
 
 func runLogout(_ context.Context, o *logoutOptions) error {
-	paths := awsconfig.DefaultPaths(o.deps.Home, o.deps.Getenv)
-	cfg, err := awsconfig.Load(paths.Config)
+	g, err := loadGraph(o.deps)
 	if err != nil {
 		return fmt.Errorf("nothing was removed: %w", err)
 	}
-	s := profileSettings(&loginFlags{Profile: o.profile}, o.deps.Getenv, paths, cfg)
+	name, err := g.LoginName(o.profile, envProfile(o.deps.Getenv))
+	if err != nil {
+		return err
+	}
+	s, paths := signin.Read(g, name), g.Paths()
 	if err := checkTemporary(paths.Credentials, s.Profile); err != nil {
 		return err
 	}
 
 	var removed []string
 	ok, notes, err := awsconfig.RemoveCredentials(paths.Credentials, s.Profile)
-	for _, n := range notes {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "awsfed: note: %s\n", n)
-	}
+	ui.Notes(o.deps.Streams.ErrOut, notes...)
 	if err != nil {
 		return fmt.Errorf("nothing was removed: %w", err)
 	}
 	// A profile that runs credential_process keeps them in the cache.
-	cached, err := credcache.DefaultDir(o.deps.Home, o.deps.Getenv).Remove(s.Profile)
+	cached, err := cacheDir(o.deps).Remove(s.Profile)
 	if err != nil {
 		return fmt.Errorf("nothing more was removed: %w", err)
 	}
 	if ok || cached {
 		removed = append(removed, "its credentials")
 	}
-	if path := googleSessionPath(s, o.deps.Home, o.deps.Getenv); path != "" {
+	if path := signin.SessionPath(s, o.deps.Home, o.deps.Getenv); path != "" {
 		ok, err := cookiestore.Remove(path)
 		if err != nil && len(removed) > 0 {
 			return fmt.Errorf("removed the credentials of profile %s, but: %w", s.Profile, err)
@@ -104,7 +106,7 @@ func checkTemporary(path, profile string) error {
 	}
 	c, _ := awsconfig.ReadCredentials(f, profile)
 	if c.AccessKeyID != "" && c.SessionToken == "" {
-		return usagef(fmt.Sprintf("[%s] of %s holds long-term access keys (no session token), which awsfed did not write; nothing was removed: remove them by hand if you mean to", profile, path))
+		return usagef("[%s] of %s holds long-term access keys (no session token), which awsfed did not write; nothing was removed: remove them by hand if you mean to", profile, path)
 	}
 	return nil
 }

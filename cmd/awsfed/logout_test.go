@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
+	"github.com/seed-2d15385e/awsfed/idp/google/googletest"
 )
 
 // Profiles and credentials for the logout tests, beside otherConfig and
@@ -70,7 +71,7 @@ func TestLogout(t *testing.T) {
 		},
 		{
 			name:       "aws-google-auth's config",
-			config:     seedConfig,
+			config:     googletest.SeedConfig,
 			creds:      otherCreds + "\n[sts]\n" + tempCreds,
 			session:    true,
 			wantStderr: "Logged out of profile sts: removed its credentials and the kept Google session of alice@example.com.\n",
@@ -291,7 +292,7 @@ func TestLogoutCachedCredentials(t *testing.T) {
 	if code := e.run(e.loginArgs("--no-prompt")...); code != 0 {
 		t.Fatalf("login: exit %d: %s", code, e.errOut)
 	}
-	cache := (&loginOptions{deps: e.deps}).cacheDir()
+	cache := cacheDir(e.deps)
 	if _, ok, _ := cache.Load("jump"); !ok {
 		t.Fatal("login cached nothing")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/internal/keyring"
+	"github.com/seed-2d15385e/awsfed/signin"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -35,7 +36,7 @@ func main() {
 		},
 		OpenTerminal: func() (io.WriteCloser, error) { return os.OpenFile("/dev/tty", os.O_WRONLY, 0) },
 		Executable:   executablePath,
-		Keyring:      keyring.System(keyringService, os.Getenv),
+		Keyring:      keyring.System(signin.KeyringService, os.Getenv),
 		Environ:      os.Environ,
 		Exec:         replaceProcess(),
 		OpenURL:      openBrowser,
@@ -78,7 +79,7 @@ type Deps struct {
 	Executable func() (string, error)
 	// Keyring is the OS keyring, a password source when awsfed_keyring is
 	// on; nil: there is none.
-	Keyring Keyring
+	Keyring signin.Keyring
 	// OpenURL opens a URL in the person's browser (console); nil: there
 	// is no browser to open.
 	OpenURL func(url string) error

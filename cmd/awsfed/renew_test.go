@@ -7,30 +7,7 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
-	"github.com/seed-2d15385e/awsfed/internal/credcache"
 )
-
-func TestSameRole(t *testing.T) {
-	tests := []struct {
-		assumed, role string
-		want          bool
-	}{
-		{"arn:aws:sts::123456789012:assumed-role/Developer/alice", "arn:aws:iam::123456789012:role/Developer", true},
-		{"arn:aws:sts::123456789012:assumed-role/Developer/alice", "arn:aws:iam::123456789012:role/team/Developer", true},
-		{"arn:aws:sts::123456789012:assumed-role/Developer/alice", "", true},
-		{"arn:aws:sts::123456789012:assumed-role/Developer/alice", "arn:aws:iam::123456789012:role/Operator", false},
-		{"arn:aws:sts::123456789012:assumed-role/Developer/alice", "arn:aws:iam::210987654321:role/Developer", false},
-		{"arn:aws-cn:sts::123456789012:assumed-role/Developer/alice", "arn:aws:iam::123456789012:role/Developer", false},
-		{"arn:aws:sts::123456789012:assumed-role/Dev/alice", "arn:aws:iam::123456789012:role/Developer", false},
-		{"", "arn:aws:iam::123456789012:role/Developer", false},
-		{"arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:role/alice", false},
-	}
-	for _, tt := range tests {
-		if got := sameRole(tt.assumed, tt.role); got != tt.want {
-			t.Errorf("sameRole(%q, %q) = %v, want %v", tt.assumed, tt.role, got, tt.want)
-		}
-	}
-}
 
 // TestSkipIfValid checks login --skip-if-valid: valid credentials for the
 // same role skip the login with the IdP and STS stopped; anything else
@@ -118,33 +95,9 @@ func TestCredentialProcessProfileUsesCache(t *testing.T) {
 	if got := e.read(e.creds); got != otherCreds {
 		t.Errorf("the credentials file changed:\n%s", got)
 	}
-	o := &loginOptions{deps: e.deps}
-	c, ok, err := o.cacheDir().Load("jump")
+	c, ok, err := cacheDir(e.deps).Load("jump")
 	if err != nil || !ok || c != (awsconfig.Credentials{AccessKeyID: e.sts.Issued()[0].AccessKeyID, SecretAccessKey: e.sts.Issued()[0].SecretAccessKey,
-		SessionToken: e.sts.Issued()[0].SessionToken, Expiration: e.sts.Issued()[0].Expiration.UTC().Truncate(time.Second), PrincipalARN: e.sts.Issued()[0].AssumedRoleARN}) {
+		SessionToken: e.sts.Issued()[0].SessionToken, Expiration: e.sts.Issued()[0].Expiration.UTC().Truncate(time.Second), PrincipalARN: e.sts.Issued()[0].PrincipalARN}) {
 		t.Errorf("cache = %+v, %v, %v; want the issued credentials", c, ok, err)
-	}
-}
-
-// TestLockRenewalGivesUp checks the wait for another awsfed renewing the
-// same profile: it is said once, and ends after the wait with an error
-// that says what to do.
-func TestLockRenewalGivesUp(t *testing.T) {
-	cache := credcache.Dir(t.TempDir())
-	unlock, err := cache.Lock(t.Context(), "jump", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	var errOut strings.Builder
-	_, err = lockRenewal(t.Context(), &errOut, cache, "jump", 100*time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "another awsfed has been renewing profile jump for 100ms (waiting at a prompt?); finish or stop it") {
-		t.Errorf("error = %v, want the one that says what to do", err)
-	}
-	if exitCode(err) != exitError {
-		t.Errorf("exit code %d, want %d", exitCode(err), exitError)
-	}
-	if got, want := errOut.String(), "Waiting for another awsfed renewing profile jump…\n"; got != want {
-		t.Errorf("errOut = %q, want %q", got, want)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/seed-2d15385e/awsfed/signin"
 )
 
 func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
@@ -22,7 +24,7 @@ func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 			return runRoles(cmd.Context(), opts)
 		},
 	}
-	addIdPFlags(cmd, &opts.flags)
+	addIdPFlags(cmd, &opts.flags, &opts.json)
 	return cmd
 }
 
@@ -36,12 +38,25 @@ type roleEntry struct {
 }
 
 func runRoles(ctx context.Context, o *loginOptions) error {
-	defer o.close()
-	_, a, err := o.signIn(ctx)
+	g, err := loadGraph(o.deps)
 	if err != nil {
 		return err
 	}
-	aliases := o.aliases(ctx, a)
+	name, err := g.LoginName(o.flags.Profile, envProfile(o.deps.Getenv))
+	if err != nil {
+		return err
+	}
+	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
+	if err != nil {
+		return err
+	}
+	signer := newSigner(o.deps, o.flags, false)
+	defer signer.Close()
+	a, err := signer.SignIn(ctx, s)
+	if err != nil {
+		return err
+	}
+	aliases := signer.Aliases(ctx, a)
 	entries := make([]roleEntry, 0, len(a.Roles))
 	for _, r := range a.Roles {
 		entries = append(entries, roleEntry{AccountID: r.AccountID(), AccountAlias: aliases[r.AccountID()],
@@ -49,7 +64,7 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].AccountID < entries[j].AccountID })
 	out := o.deps.Streams.Out
-	if o.flags.JSON {
+	if o.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(entries)
@@ -57,7 +72,7 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 	last := ""
 	for _, e := range entries {
 		if e.AccountID != last {
-			fmt.Fprintf(out, "Account %s\n", accountLabel(e.AccountID, aliases))
+			fmt.Fprintf(out, "Account %s\n", signin.AccountLabel(e.AccountID, aliases))
 			last = e.AccountID
 		}
 		fmt.Fprintf(out, "  %-24s %s\n", e.RoleName, e.RoleARN)

@@ -15,7 +15,7 @@ CLI's files that role_arn + source_profile profiles build on.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usagef(err.Error() + "; see awsfed --help")
+		return usagef("%s; see awsfed --help", err)
 	})
 	root.AddCommand(newLoginCmd(deps, nil), newRolesCmd(deps, nil), newLogoutCmd(deps, nil), newStatusCmd(deps, nil),
 		newCredentialProcessCmd(deps, nil), newConfigureCmd(deps))

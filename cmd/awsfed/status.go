@@ -6,15 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
+	"github.com/seed-2d15385e/awsfed/renew"
+	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // statusOptions are the inputs of status.
@@ -101,32 +103,28 @@ type chainStatus struct {
 }
 
 func runStatus(_ context.Context, o *statusOptions) error {
-	paths := awsconfig.DefaultPaths(o.deps.Home, o.deps.Getenv)
-	cfg, err := awsconfig.Load(paths.Config)
+	g, err := loadGraph(o.deps)
 	if err != nil {
 		return err
 	}
-	creds, err := awsconfig.Load(paths.Credentials)
-	if err != nil {
-		return err
-	}
-	g := readProfileGraph(cfg, creds)
-	cache := credcache.DefaultDir(o.deps.Home, o.deps.Getenv)
+	cache := cacheDir(o.deps)
 	now := o.deps.Now()
-	list := make([]profileStatus, 0, len(g.managed))
-	for _, name := range g.managed {
-		p, err := managedStatus(name, paths, cfg, creds, cache, now)
+	trees := g.Trees()
+	managed := g.AWSFed()
+	list := make([]profileStatus, 0, len(managed))
+	for _, name := range managed {
+		p, err := managedStatus(g, name, cache, now)
 		if err != nil {
 			return err
 		}
-		p.Chains = g.chainsOn(name, p.hasCreds && !p.Expired)
+		p.Chains = chainsStatus(trees[name], p.hasCreds && !p.Expired)
 		list = append(list, p)
 	}
-	for _, w := range g.problems() {
+	for _, w := range g.Problems() {
 		fmt.Fprintf(o.deps.Streams.ErrOut, "awsfed: warning: %s\n", w)
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "No awsfed profiles in %s; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n", paths.Config)
+		fmt.Fprintf(o.deps.Streams.ErrOut, "No awsfed profiles in %s; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n", g.Paths().Config)
 	}
 	if o.json {
 		enc := json.NewEncoder(o.deps.Streams.Out)
@@ -139,32 +137,33 @@ func runStatus(_ context.Context, o *statusOptions) error {
 	return writeStatusTable(o.deps.Streams.Out, list, now)
 }
 
+// chainsStatus is the tree of chained profiles as status shows it; ready
+// says whether the root's credentials are valid.
+func chainsStatus(nodes []profile.Node, ready bool) []chainStatus {
+	out := make([]chainStatus, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, chainStatus{Name: n.Name, RoleARN: n.RoleARN, Source: n.Source, Ready: ready, Chains: chainsStatus(n.Chains, ready)})
+	}
+	return out
+}
+
 // managedStatus reads what the files say of the awsfed profile name.
-func managedStatus(name string, paths awsconfig.Paths, cfg, creds *awsconfig.File, cache credcache.Dir, now time.Time) (profileStatus, error) {
-	s := profileSettings(&loginFlags{Profile: name}, func(string) string { return "" }, paths, cfg)
+func managedStatus(g *profile.Graph, name string, cache credcache.Dir, now time.Time) (profileStatus, error) {
+	s := signin.Read(g, name)
 	p := profileStatus{Name: name, IdP: s.IdP, Username: s.Username, RoleARN: s.RoleARN}
-	if p.IdP == "" && hasKeyPrefix(s.section, "google_config.") {
-		p.IdP = "google" // aws-google-auth's settings
+	st := renew.StoreFor(g.Lookup(name), g.Paths(), cache)
+	p.Store = st.Where()
+	c, ok, err := st.LoadFrom(g)
+	if err != nil {
+		return p, err
 	}
-	st := storeFor(name, paths, cfg, cache)
-	p.Store = st.where()
-	var c awsconfig.Credentials
-	if st.inCache {
-		var err error
-		if c, p.hasCreds, err = st.load(); err != nil {
-			return p, err
-		}
-	} else {
-		// The file is read once for all profiles, not by st.load.
-		c, p.hasCreds = awsconfig.ReadCredentials(creds, name)
-	}
-	if !p.hasCreds {
+	if p.hasCreds = ok; !ok {
 		return p, nil
 	}
 	p.PrincipalARN = c.PrincipalARN
 	if !c.Expiration.IsZero() {
 		exp := c.Expiration.UTC()
-		left := timeLeft(c, now)
+		left := renew.TimeLeft(c, now)
 		p.Expiration, p.Expired, p.SecondsLeft = &exp, left <= 0, int64(left/time.Second)
 	}
 	return p, nil
@@ -240,7 +239,7 @@ func (p *profileStatus) expires(now time.Time) string {
 		return at + " (<1m left)"
 	}
 	// Whole minutes left, never more than there are.
-	return fmt.Sprintf("%s (%s left)", at, humanDuration(left.Truncate(time.Minute)))
+	return fmt.Sprintf("%s (%s left)", at, ui.HumanDuration(left.Truncate(time.Minute)))
 }
 
 // agoDuration rounds d down to whole minutes under an hour, hours under
@@ -257,127 +256,9 @@ func agoDuration(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
-// hasKeyPrefix reports whether a section has a key that starts with prefix.
-func hasKeyPrefix(sec map[string]string, prefix string) bool {
-	for k := range sec {
-		if strings.HasPrefix(k, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-// profileGraph is the config file's profiles as status sees them: the
-// awsfed profiles, and the chained ones (role_arn + source_profile) by the
-// profile they name as their source.
-type profileGraph struct {
-	managed []string // awsfed profiles, in file order
-	chained []string // chained profiles, in file order
-	// nodes has every profile of the two files, and every name a
-	// source_profile gives.
-	nodes map[string]profileNode
-}
-
-type profileNode struct {
-	exists bool
-	// source and role are the source_profile and role_arn of a chained
-	// profile; source is empty for any other.
-	source, role string
-	on           []string // the chained profiles whose source this is, in file order
-}
-
-// readProfileGraph reads the profiles of a config file. An awsfed profile
-// is never a chained one, even with role_arn and source_profile: it is
-// where chains start. A section of the credentials file is a profile too,
-// that source_profile may name, as in the AWS CLI.
-func readProfileGraph(cfg, creds *awsconfig.File) *profileGraph {
-	sections, credsSections := cfg.SectionNames(), creds.SectionNames()
-	g := &profileGraph{nodes: make(map[string]profileNode, len(sections)+len(credsSections))}
-	for _, name := range credsSections {
-		g.nodes[name] = profileNode{exists: true}
-	}
-	for _, sec := range sections {
-		name, ok := strings.CutPrefix(sec, "profile ")
-		if !ok && sec != "default" {
-			continue // [sso-session x], [services x], …
-		}
-		if cfg.ProfileSection(name) != sec {
-			continue // [default] beside [profile default], which wins
-		}
-		kv, _ := cfg.Section(sec)
-		n := g.nodes[name]
-		n.exists = true
-		role, src := strings.TrimSpace(kv["role_arn"]), strings.TrimSpace(kv["source_profile"])
-		switch {
-		case isAWSFedProfile(kv):
-			g.managed = append(g.managed, name)
-		case role != "" && src != "":
-			n.source, n.role = src, role
-			g.chained = append(g.chained, name)
-		}
-		g.nodes[name] = n
-	}
-	for _, name := range g.chained {
-		src := g.nodes[name].source
-		n := g.nodes[src]
-		n.on = append(n.on, name)
-		g.nodes[src] = n
-	}
-	return g
-}
-
-// chainsOn returns the tree of profiles that chain on name; ready It cannot loop:
-// a profile below name has a source_profile path that ends at name, so it
-// is on no cycle, and a profile whose source_profile is itself is left out.
-// ready says whether the root's credentials are valid.
-func (g *profileGraph) chainsOn(name string, ready bool) []chainStatus {
-	on := g.nodes[name].on
-	out := make([]chainStatus, 0, len(on))
-	for _, c := range on {
-		if c == name {
-			continue // source_profile = itself: its own keys, not a chain
-		}
-		out = append(out, chainStatus{Name: c, RoleARN: g.nodes[c].role, Source: name, Ready: ready, Chains: g.chainsOn(c, ready)})
-	}
-	return out
-}
-
-// problems describes the chained profiles that cannot be reached: those
-// whose source_profile does not exist, and the cycles of source_profile
-// settings, each once. A profile whose source_profile is itself uses its
-// own keys in the AWS CLI, and is no cycle.
-func (g *profileGraph) problems() []string {
-	var out, walk []string
-	done := make(map[string]bool, len(g.chained))
-	for _, name := range g.chained {
-		if src := g.nodes[name].source; !g.nodes[src].exists {
-			out = append(out, fmt.Sprintf("profile %s: its source_profile %s does not exist, so it cannot be used", name, src))
-		}
-		// Follow the sources from name until a profile that is not
-		// chained, one seen from an earlier start, or one seen on this
-		// walk: that is a cycle.
-		walk = walk[:0]
-		for cur := name; ; cur = g.nodes[cur].source {
-			if src := g.nodes[cur].source; src == "" || src == cur || done[cur] {
-				break
-			}
-			if i := slices.Index(walk, cur); i >= 0 {
-				cycle := strings.Join(walk[i:], " → ") + " → " + cur
-				out = append(out, fmt.Sprintf("profiles %s: their source_profile settings form a cycle, so they cannot be used", cycle))
-				break
-			}
-			walk = append(walk, cur)
-		}
-		for _, p := range walk {
-			done[p] = true
-		}
-	}
-	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -46,7 +47,7 @@ func (e *testEnv) cache() credcache.Dir { return credcache.DefaultDir(e.deps.Hom
 // expand replaces $CREDS and $CACHE in want with e's credentials file and
 // cache folder.
 func (e *testEnv) expand(want string) string {
-	return strings.NewReplacer("$CREDS", e.creds, "$CACHE", string(e.cache())).Replace(want)
+	return strings.NewReplacer("$CREDS", e.creds, "$CACHE", string(e.cache()), "$CONFIG", e.config).Replace(want)
 }
 
 // credsSection is a credentials file section as a login writes it,
@@ -155,15 +156,22 @@ sts             google  alice@example.com  2026-11-22 12:12 JST (3h12m left)  ar
 sts      google  alice@example.com  2026-11-22 10:00 JST (1h0m left)  arn:aws:iam::111111111111:role/jump-sso  arn:aws:sts::111111111111:assumed-role/jump-sso/alice@example.com  [sts] of $CREDS
   good                              → sts, ready                      arn:aws:iam::222222222222:role/good
 `,
-			wantErr: `awsfed: warning: profiles a → b → c → a: their source_profile settings form a cycle, so they cannot be used
-awsfed: warning: profile orphan: its source_profile jump does not exist, so it cannot be used
+			wantErr: `awsfed: warning: profile a: its source_profile settings form a cycle (a → b → c → a) in $CONFIG; no profile of a cycle can get credentials
+awsfed: warning: profile orphan: [profile orphan] of $CONFIG has source_profile = jump, which is not a profile in $CONFIG or $CREDS
 `,
 		},
 		{
+			// As in the AWS CLI: a profile that names itself without keys
+			// of its own is a cycle, and a source without role_arn must
+			// have credentials of its own.
 			name: "sources that are no chain: itself, a credentials file profile, a static profile",
 			config: stsProfile + chain("self", "self", "1") + chain("fromkeys", "keys", "1") + chain("fromdefault", "default", "1") +
-				"[default]\nregion = eu-west-1\n",
-			creds: credsSection("sts", stsPrincipal, statusNow.Add(time.Hour)) + "[keys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
+				"[default]\nregion = eu-west-1\n" + chain("selfkeys", "selfkeys", "1"),
+			creds: credsSection("sts", stsPrincipal, statusNow.Add(time.Hour)) + "[keys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n" +
+				"[selfkeys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
+			wantErr: `awsfed: warning: profile self: its source_profile settings form a cycle (self → self) in $CONFIG; no profile of a cycle can get credentials
+awsfed: warning: profile fromdefault chains on default (fromdefault → default), which has neither a role_arn nor credentials of its own (keys, credential_process, SSO), so the AWS CLI cannot use it: give default a role_arn, or chain fromdefault on an awsfed profile
+`,
 			wantOut: `PROFILE  IDP     USER               EXPIRES                           ROLE                                     PRINCIPAL                                                          STORE
 sts      google  alice@example.com  2026-11-22 10:00 JST (1h0m left)  arn:aws:iam::111111111111:role/jump-sso  arn:aws:sts::111111111111:assumed-role/jump-sso/alice@example.com  [sts] of $CREDS
 `,
@@ -249,7 +257,7 @@ default  generic  eve   no credentials           -                              
 			name:    "no awsfed profiles",
 			config:  otherConfig,
 			creds:   otherCreds,
-			wantErr: "awsfed: warning: profile target: its source_profile jump does not exist, so it cannot be used\nNo awsfed profiles in $CONFIG; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n",
+			wantErr: "awsfed: warning: profile target: [profile target] of $CONFIG has source_profile = jump, which is not a profile in $CONFIG or $CREDS\nNo awsfed profiles in $CONFIG; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n",
 		},
 		{
 			name:    "no awsfed profiles as JSON",
@@ -279,7 +287,7 @@ default  generic  eve   no credentials           -                              
 			if got, want := e.out.String(), e.expand(tt.wantOut); got != want {
 				t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
 			}
-			wantErr := strings.ReplaceAll(tt.wantErr, "$CONFIG", e.config)
+			wantErr := e.expand(tt.wantErr)
 			if got := e.errOut.String(); got != wantErr {
 				t.Errorf("stderr:\n%s\nwant:\n%s", got, wantErr)
 			}
@@ -447,12 +455,11 @@ func TestStatusExpires(t *testing.T) {
 			if err := os.WriteFile(paths.Credentials, []byte(text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			creds, err := awsconfig.Load(paths.Credentials)
+			g, err := profile.Load(paths) // no config file: an empty one
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, _ := awsconfig.Load(paths.Config) // none: an empty File
-			p, err := managedStatus("sts", paths, cfg, creds, credcache.Dir(dir), statusNow)
+			p, err := managedStatus(g, "sts", credcache.Dir(dir), statusNow)
 			if err != nil {
 				t.Fatal(err)
 			}

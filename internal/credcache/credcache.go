@@ -58,8 +58,9 @@ func (d Dir) Path(profile string) string {
 	return filepath.Join(string(d), "credentials", fileName(profile)+".json")
 }
 
-// entry is the file's form: credential_process's Version 1 JSON and the
-// assumed-role ARN.
+// entry is the file's form: credential_process's Version 1 JSON
+// (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html)
+// and the assumed-role ARN.
 type entry struct {
 	Version         int    `json:"Version"`
 	AccessKeyID     string `json:"AccessKeyId"`
@@ -67,6 +68,20 @@ type entry struct {
 	SessionToken    string `json:"SessionToken"`
 	Expiration      string `json:"Expiration"`
 	PrincipalARN    string `json:"PrincipalArn,omitempty"`
+}
+
+// newEntry is c in the file's form.
+func newEntry(c awsconfig.Credentials) entry {
+	return entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+		SessionToken: c.SessionToken, Expiration: c.Expiration.UTC().Format(time.RFC3339), PrincipalARN: c.PrincipalARN}
+}
+
+// ProcessJSON returns c as a credential_process prints it: the Version 1
+// JSON object on one line, without the assumed-role ARN.
+func ProcessJSON(c awsconfig.Credentials) ([]byte, error) {
+	e := newEntry(c)
+	e.PrincipalARN = ""
+	return json.Marshal(e)
 }
 
 // Load returns the credentials cached for profile, and whether there are
@@ -93,8 +108,7 @@ func (d Dir) Load(profile string) (awsconfig.Credentials, bool, error) {
 // renamed over the old one, so a reader sees the old or the new, never a
 // part.
 func (d Dir) Save(profile string, c awsconfig.Credentials) error {
-	b, err := json.MarshalIndent(entry{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-		SessionToken: c.SessionToken, Expiration: c.Expiration.UTC().Format(time.RFC3339), PrincipalARN: c.PrincipalARN}, "", "  ")
+	b, err := json.MarshalIndent(newEntry(c), "", "  ")
 	if err != nil {
 		return err
 	}

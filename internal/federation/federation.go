@@ -18,6 +18,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
 )
 
 // Issuer is the name the console shows as the sign-in's origin.
@@ -75,10 +77,9 @@ func (p Partition) Destination(region string) string {
 	return "https://" + region + "." + p.Console + "/console/home?region=" + url.QueryEscape(region)
 }
 
-// Credentials are the temporary credentials to sign in with.
-type Credentials struct {
-	AccessKeyID, SecretAccessKey, SessionToken string
-}
+// Credentials are the temporary credentials to sign in with; only the
+// keys and the session token are sent.
+type Credentials = awsconfig.Credentials
 
 // Error reports that the federation endpoint gave no sign-in token. Its
 // text never holds the credentials or a token.

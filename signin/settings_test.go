@@ -1,4 +1,4 @@
-package main
+package signin
 
 import (
 	"os"
@@ -9,33 +9,16 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/idp/google/googletest"
+	"github.com/seed-2d15385e/awsfed/profile"
 )
 
-// seedConfig is an aws-google-auth user's config, as the seed user has it.
-const seedConfig = `[profile sts]
-region = ap-northeast-1
-google_config.ask_role = False
-google_config.keyring = False
-google_config.duration = 43200
-google_config.google_idp_id = C01abc234
-google_config.role_arn = arn:aws:iam::111111111111:role/jump-sso
-google_config.google_sp_id = 123456789012
-google_config.u2f_disabled = False
-google_config.google_username = alice@example.com
-google_config.bg_response = None
-
-[profile from_fumidai]
-role_arn = arn:aws:iam::222222222222:role/from_fumidai
-source_profile = sts
-region = ap-northeast-1
-`
-
 // uaConfig is the seed config with a User-Agent in [profile sts].
-var uaConfig = strings.Replace(seedConfig, "[profile sts]\n", "[profile sts]\nawsfed_user_agent = UA-config\n", 1)
+var uaConfig = strings.Replace(googletest.SeedConfig, "[profile sts]\n", "[profile sts]\nawsfed_user_agent = UA-config\n", 1)
 
 // seedWithUA is what the seed config resolves to with User-Agent ua.
-func seedWithUA(ua string) settings {
-	return settings{Profile: "sts", IdP: "google", Username: "alice@example.com", UserAgent: ua,
+func seedWithUA(ua string) Settings {
+	return Settings{Profile: "sts", IdP: "google", Username: "alice@example.com", UserAgent: ua,
 		URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
 		GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
 		RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true}
@@ -45,34 +28,34 @@ func TestResolveSettings(t *testing.T) {
 	tests := []struct {
 		name    string
 		config  string
-		flags   loginFlags
+		flags   Flags
 		env     map[string]string
-		want    settings
+		want    Settings
 		wantErr string
 	}{
 		{
 			name:   "aws-google-auth config, bare login",
-			config: seedConfig,
+			config: googletest.SeedConfig,
 			env:    map[string]string{"AWSFED_GOOGLE_URL": "https://127.0.0.1:8443"},
-			want: settings{Profile: "sts", IdP: "google", Username: "alice@example.com",
+			want: Settings{Profile: "sts", IdP: "google", Username: "alice@example.com",
 				URL:         "https://127.0.0.1:8443/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
 				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
 				RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true},
 		},
 		{
 			name:   "AWS_PROFILE names the chained profile: its root is logged into",
-			config: seedConfig,
+			config: googletest.SeedConfig,
 			env:    map[string]string{"AWS_PROFILE": "from_fumidai"},
-			want: settings{Profile: "sts", IdP: "google", Username: "alice@example.com",
+			want: Settings{Profile: "sts", IdP: "google", Username: "alice@example.com",
 				URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
 				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
 				RoleARN: "arn:aws:iam::111111111111:role/jump-sso", Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true},
 		},
 		{
 			name:   "flags beat the profile",
-			config: seedConfig,
-			flags:  loginFlags{Username: "bob@example.com", RoleARN: "arn:aws:iam::111111111111:role/other", Duration: "1h", Region: "eu-west-1"},
-			want: settings{Profile: "sts", IdP: "google", Username: "bob@example.com",
+			config: googletest.SeedConfig,
+			flags:  Flags{Username: "bob@example.com", RoleARN: "arn:aws:iam::111111111111:role/other", Duration: "1h", Region: "eu-west-1"},
+			want: Settings{Profile: "sts", IdP: "google", Username: "bob@example.com",
 				URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
 				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
 				RoleARN: "arn:aws:iam::111111111111:role/other", Duration: time.Hour, durationFromFlag: true, Region: "eu-west-1", regionInProfile: true},
@@ -87,26 +70,26 @@ func TestResolveSettings(t *testing.T) {
 			name:   "User-Agent: the flag beats the environment",
 			config: uaConfig,
 			env:    map[string]string{"AWSFED_USER_AGENT": "UA-env"},
-			flags:  loginFlags{UserAgent: "UA-flag"},
+			flags:  Flags{UserAgent: "UA-flag"},
 			want:   seedWithUA("UA-flag"),
 		},
 		{name: "User-Agent from the profile", config: uaConfig, want: seedWithUA("UA-config")},
 		{
 			name:   "ask_role shows the picker despite a saved role",
-			config: strings.Replace(seedConfig, "google_config.ask_role = False", "google_config.ask_role = True", 1),
-			want: settings{Profile: "sts", IdP: "google", Username: "alice@example.com",
+			config: strings.Replace(googletest.SeedConfig, "google_config.ask_role = False", "google_config.ask_role = True", 1),
+			want: Settings{Profile: "sts", IdP: "google", Username: "alice@example.com",
 				URL:         "https://accounts.google.com/o/saml2/initsso?forceauthn=false&hl=en&idpid=C01abc234&spid=123456789012",
 				GoogleIdPID: "C01abc234", GoogleSPID: "123456789012", urlFromIDs: true,
 				Duration: 12 * time.Hour, Region: "ap-northeast-1", regionInProfile: true},
 		},
 		{
 			name:    "google without ids",
-			flags:   loginFlags{IdP: "google"},
+			flags:   Flags{IdP: "google"},
 			wantErr: "profile sts has no Google SAML app: pass --idp-id and --sp-id",
 		},
 		{
 			name:    "unknown IdP",
-			flags:   loginFlags{IdP: "okta"},
+			flags:   Flags{IdP: "okta"},
 			wantErr: `unknown IdP "okta"`,
 		},
 	}
@@ -121,7 +104,13 @@ func TestResolveSettings(t *testing.T) {
 				t.Fatal(err)
 			}
 			paths := awsconfig.Paths{Config: path}
-			got, err := resolveSettings(&tt.flags, func(k string) string { return tt.env[k] }, paths, cfg)
+			getenv := func(k string) string { return tt.env[k] }
+			g := profile.New(cfg, nil, paths)
+			name, err := g.LoginName(tt.flags.Profile, getenv("AWS_PROFILE"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Resolve(tt.flags, getenv, g, name)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
@@ -131,7 +120,7 @@ func TestResolveSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.section, got.cfg = nil, nil
+			got.profile, got.flags = nil, Flags{}
 			tt.want.Paths = paths
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("settings:\n got %+v\nwant %+v", *got, tt.want)

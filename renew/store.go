@@ -1,0 +1,115 @@
+// Package renew keeps a profile's credentials: where they are stored, the
+// lock under which one awsfed at a time renews them, the renewal itself
+// (look, lock, look again, then ask the profile's credential Source), the
+// roles a chain assumes on top of them, and the static copies of chained
+// profiles that login --also writes. Every command that hands out
+// credentials goes through it, whatever signs the person in.
+package renew
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
+)
+
+// Store is where an awsfed profile's credentials live: section [P] of the
+// credentials file, or, for a profile whose [profile P] itself runs a
+// credential_process, awsfed's cache, because the AWS CLI would use static
+// keys in [P] instead of running the process.
+type Store struct {
+	Profile         string
+	CredentialsFile string
+	Cache           credcache.Dir
+	// InCache is set when the credentials live in the cache.
+	InCache bool
+}
+
+// StoreFor returns the store of profile p, as its config section says.
+func StoreFor(p *profile.Profile, paths awsconfig.Paths, cache credcache.Dir) Store {
+	return Store{Profile: p.Name, CredentialsFile: paths.Credentials, Cache: cache,
+		InCache: p.Config(profile.KeyCredentialProcess) != ""}
+}
+
+// Load returns the stored credentials, and whether there are any.
+func (st Store) Load() (awsconfig.Credentials, bool, error) {
+	if st.InCache {
+		return st.Cache.Load(st.Profile)
+	}
+	f, err := awsconfig.Load(st.CredentialsFile)
+	if err != nil {
+		return awsconfig.Credentials{}, false, err
+	}
+	c, ok := awsconfig.ReadCredentials(f, st.Profile)
+	return c, ok, nil
+}
+
+// LoadFrom is Load with the credentials file as g read it, for a caller
+// that reads many profiles' credentials.
+func (st Store) LoadFrom(g *profile.Graph) (awsconfig.Credentials, bool, error) {
+	if st.InCache {
+		return st.Cache.Load(st.Profile)
+	}
+	c, ok := g.Lookup(st.Profile).Credentials()
+	return c, ok, nil
+}
+
+// Save stores c and returns notes for the person.
+func (st Store) Save(c awsconfig.Credentials) ([]string, error) {
+	if st.InCache {
+		return nil, st.Cache.Save(st.Profile, c)
+	}
+	return awsconfig.Update(st.CredentialsFile, []awsconfig.Change{awsconfig.CredentialsChange(st.Profile, c)}, awsconfig.UpdateOptions{Private: true})
+}
+
+// Where names the store for a person.
+func (st Store) Where() string {
+	if st.InCache {
+		return st.Cache.Path(st.Profile)
+	}
+	return fmt.Sprintf("[%s] of %s", st.Profile, st.CredentialsFile)
+}
+
+// TimeLeft is how long c stays valid after now; zero or less when it has
+// expired or its expiry is unknown.
+func TimeLeft(c awsconfig.Credentials, now time.Time) time.Duration {
+	if c.Expiration.IsZero() {
+		return 0
+	}
+	return c.Expiration.Sub(now)
+}
+
+// SameRole reports whether an assumed-role ARN
+// (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION) acts as the role ARN
+// (arn:aws:iam::ACCOUNT:role/PATH/NAME). An empty role matches any.
+func SameRole(assumedRoleARN, roleARN string) bool {
+	if roleARN == "" {
+		return true
+	}
+	ap := strings.SplitN(assumedRoleARN, ":", 6)
+	rp := strings.SplitN(roleARN, ":", 6)
+	if len(ap) != 6 || len(rp) != 6 || ap[1] != rp[1] || ap[4] != rp[4] {
+		return false
+	}
+	name, ok := strings.CutPrefix(ap[5], "assumed-role/")
+	if !ok {
+		return false
+	}
+	name, _, _ = strings.Cut(name, "/")
+	path, ok := strings.CutPrefix(rp[5], "role/")
+	return ok && path[strings.LastIndex(path, "/")+1:] == name
+}
+
+// SessionName returns the session part of an assumed-role ARN
+// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), or "".
+func SessionName(assumedRoleARN string) string {
+	_, rest, ok := strings.Cut(assumedRoleARN, ":assumed-role/")
+	if !ok {
+		return ""
+	}
+	_, session, _ := strings.Cut(rest, "/")
+	return session
+}

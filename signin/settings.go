@@ -1,0 +1,157 @@
+// Package signin signs a person into the identity provider an awsfed
+// profile names and turns the SAML assertion into AWS credentials: the
+// login settings (flags over the environment over the profile), the IdP
+// flow to use, the kept IdP session, the password and one-time-code
+// sources (standard input, environment, commands, the OS keyring, the
+// terminal), the role choice, and the Source that package renew calls to
+// renew a profile.
+package signin
+
+import (
+	"cmp"
+	"strings"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/idp/google"
+	"github.com/seed-2d15385e/awsfed/profile"
+)
+
+// Flags are the command line's inputs to a sign-in (login and roles).
+// Empty means not given.
+type Flags struct {
+	Profile        string
+	IdP            string
+	URL            string
+	IdPID, SPID    string
+	Username       string
+	RoleARN        string
+	Duration       string
+	Region         string
+	MFA            string
+	UserAgent      string
+	MFACode        string
+	PasswordStdin  bool
+	Keyring        OptionalBool
+	NoPrompt       bool
+	DebugDir       string
+	NoSessionCache bool
+	MFATimeout     time.Duration
+}
+
+// Settings are the resolved inputs of a sign-in into one profile: flags
+// beat the environment, which beats the profile, which beats the defaults.
+type Settings struct {
+	Profile           string
+	IdP               string
+	URL               string
+	GoogleIdPID       string
+	GoogleSPID        string
+	Username          string
+	RoleARN           string
+	Duration          time.Duration
+	Region            string
+	MFA               string
+	UserAgent         string
+	PasswordCommand   string
+	TOTPSecretCommand string
+	Paths             awsconfig.Paths
+
+	urlFromIDs       bool // URL was built from the Google ids
+	durationFromFlag bool
+	regionInProfile  bool
+	keyring          keyringSetting
+	flags            Flags
+	profile          *profile.Profile
+}
+
+// Resolve resolves the settings of a sign-in into profile name of g:
+// flags, then the environment (getenv), then the profile, and checks that
+// they are enough to sign in. Its errors are *profile.ConfigError.
+func Resolve(f Flags, getenv func(string) string, g *profile.Graph, name string) (*Settings, error) {
+	s := read(f, getenv, g, name)
+	switch s.IdP {
+	case "generic":
+		if s.URL == "" {
+			return nil, profile.Errorf("no IdP URL for profile %s: pass --url with the IdP-initiated SSO URL", s.Profile)
+		}
+	case "google":
+		if s.URL == "" {
+			if s.GoogleIdPID == "" || s.GoogleSPID == "" {
+				return nil, profile.Errorf("profile %s has no Google SAML app: pass --idp-id and --sp-id (from the app's SSO URL), or --url with its initsso URL", s.Profile)
+			}
+			base := cmp.Or(getenv("AWSFED_GOOGLE_URL"), google.DefaultBaseURL)
+			s.URL, s.urlFromIDs = google.StartURL(base, s.GoogleIdPID, s.GoogleSPID), true
+		}
+	case "":
+		return nil, profile.Errorf("profile %s has no IdP configured: pass --idp generic --url URL --username NAME (they are saved for next time)", s.Profile)
+	default:
+		return nil, profile.Errorf("unknown IdP %q: use --idp google or --idp generic", s.IdP)
+	}
+
+	if f.Duration != "" {
+		d, err := profile.ParseDuration(f.Duration)
+		if err != nil {
+			return nil, profile.Errorf("--duration %q: %v", f.Duration, err)
+		}
+		s.Duration, s.durationFromFlag = d, true
+	} else if v := s.profile.Value(profile.KeyDuration, profile.KeyGoogleDuration); v != "" {
+		d, err := profile.ParseDuration(v)
+		if err != nil {
+			return nil, profile.Errorf("%s = %q in %s: %v", profile.KeyDuration, v, profile.Where(s.Profile, s.Paths.Config), err)
+		}
+		s.Duration = d
+	}
+
+	k, err := resolveKeyring(f.Keyring, getenv, s.profile, s.Paths.Config)
+	if err != nil {
+		return nil, err
+	}
+	s.keyring = k
+
+	s.regionInProfile = s.profile.Config(profile.KeyRegion) != ""
+	s.Region = cmp.Or(f.Region, strings.TrimSpace(getenv("AWS_REGION")), strings.TrimSpace(getenv("AWS_DEFAULT_REGION")), s.profile.Config(profile.KeyRegion))
+	return s, nil
+}
+
+// Read returns what profile name of g says about signing in (the IdP, the
+// user, the role), without flags or environment and without checking that
+// it is enough to sign in: what status shows and logout removes.
+func Read(g *profile.Graph, name string) *Settings {
+	s := read(Flags{}, func(string) string { return "" }, g, name)
+	if s.IdP == "" && s.profile.HasGoogleConfig() {
+		s.IdP = "google" // aws-google-auth's settings
+	}
+	return s
+}
+
+// read reads from the flags, the environment and the profile who signs in
+// where. The IdP is inferred from the URL or the Google ids when neither
+// the flags nor the profile name it.
+func read(f Flags, getenv func(string) string, g *profile.Graph, name string) *Settings {
+	p := g.Lookup(name)
+	s := &Settings{Profile: name, Paths: g.Paths(), flags: f, profile: p}
+	s.URL = cmp.Or(f.URL, p.Value(profile.KeyURL))
+	s.Username = cmp.Or(f.Username, p.Value(profile.KeyUsername, profile.KeyGoogleUsername))
+	s.RoleARN = cmp.Or(f.RoleARN, p.Value(profile.KeyAWSFedRoleARN, profile.KeyGoogleRoleARN))
+	// aws-google-auth's ask_role: show the picker even though a role is saved.
+	if f.RoleARN == "" && p.Config(profile.KeyAWSFedRoleARN) == "" && isTrue(p.Config(profile.KeyGoogleAskRole)) {
+		s.RoleARN = ""
+	}
+	s.GoogleIdPID = cmp.Or(f.IdPID, p.Value(profile.KeyGoogleIdPID, profile.KeyGoogleIdPIDOld))
+	s.GoogleSPID = cmp.Or(f.SPID, p.Value(profile.KeyGoogleSPID, profile.KeyGoogleSPIDOld))
+	s.MFA = cmp.Or(f.MFA, p.Value(profile.KeyMFA))
+	s.UserAgent = cmp.Or(f.UserAgent, strings.TrimSpace(getenv("AWSFED_USER_AGENT")), p.Value(profile.KeyUserAgent))
+	s.PasswordCommand = p.Section()[profile.KeyPasswordCommand]
+	s.TOTPSecretCommand = p.Section()[profile.KeyTOTPSecretCommand]
+	s.IdP = cmp.Or(f.IdP, p.Value(profile.KeyIdP))
+	if s.IdP == "" {
+		switch {
+		case s.GoogleIdPID != "" || strings.Contains(s.URL, "/o/saml2/initsso"):
+			s.IdP = "google"
+		case s.URL != "":
+			s.IdP = "generic"
+		}
+	}
+	return s
+}
