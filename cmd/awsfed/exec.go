@@ -106,7 +106,7 @@ func runExec(ctx context.Context, o *execOptions) error {
 	if o.deps.Environ != nil {
 		environ = o.deps.Environ
 	}
-	env := e.apply(environ())
+	env := e.Apply(environ())
 	if o.deps.Exec != nil {
 		err := o.deps.Exec(path, o.command, env)
 		return &statusError{code: exitCannotRun, msg: fmt.Sprintf("%s: cannot run: %v", o.command[0], err)}
