@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/seed-2d15385e/awsfed/internal/atomicfile"
 )
 
 // UpdateOptions tune Update.
@@ -130,7 +132,7 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 		}
 		return notices, false, nil
 	}
-	if err := writeReplace(target, data, perm, info, !opts.noSync); err != nil {
+	if err := atomicfile.Write(target, []byte(data), atomicfile.Options{Perm: perm, Like: info, NoSync: opts.noSync}); err != nil {
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
 	return notices, od.text != data, nil
@@ -412,49 +414,4 @@ func readWritable(path string) ([]byte, fs.FileInfo, error) {
 			data = append(data, 0)[:len(data)]
 		}
 	}
-}
-
-// writeReplace writes data to a temporary file beside target with mode perm
-// (and old's owner, where it can), syncs it, renames it over target and
-// syncs the folder.
-func writeReplace(target string, data string, perm fs.FileMode, old fs.FileInfo, sync bool) (err error) {
-	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp") // mode 0600
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if perm != 0o600 {
-		if err := tmp.Chmod(perm); err != nil {
-			return err
-		}
-	}
-	if old != nil {
-		keepOwner(tmp, old)
-	}
-	if _, err := tmp.WriteString(data); err != nil {
-		return err
-	}
-	if sync {
-		if err := tmp.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return err
-	}
-	if sync {
-		if err := syncDir(dir); err != nil {
-			return fmt.Errorf("sync folder: %w", err)
-		}
-	}
-	return nil
 }

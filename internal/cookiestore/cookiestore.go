@@ -17,7 +17,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
-	"github.com/seed-2d15385e/awsfed/internal/privatefile"
+	"github.com/seed-2d15385e/awsfed/internal/atomicfile"
 )
 
 // Store is a cookie jar that remembers every persistent cookie it is given
@@ -116,7 +116,7 @@ func (s *Store) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := privatefile.Write(s.path, b); err != nil {
+	if err := atomicfile.WritePrivate(s.path, b); err != nil {
 		return fmt.Errorf("keep the session: %w", err)
 	}
 	return nil

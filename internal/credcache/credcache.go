@@ -22,7 +22,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
-	"github.com/seed-2d15385e/awsfed/internal/privatefile"
+	"github.com/seed-2d15385e/awsfed/internal/atomicfile"
 )
 
 // Dir is a cache folder: credentials/<profile>.json (files 0600, folders
@@ -112,7 +112,7 @@ func (d Dir) Save(profile string, c awsconfig.Credentials) error {
 	if err != nil {
 		return err
 	}
-	if err := privatefile.Write(d.Path(profile), append(b, '\n')); err != nil {
+	if err := atomicfile.WritePrivate(d.Path(profile), append(b, '\n')); err != nil {
 		return fmt.Errorf("cache the credentials: %w", err)
 	}
 	return nil

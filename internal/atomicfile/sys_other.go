@@ -1,6 +1,6 @@
 //go:build !unix
 
-package awsconfig
+package atomicfile
 
 import (
 	"io/fs"

@@ -1,4 +1,4 @@
-package privatefile
+package atomicfile
 
 import (
 	"os"
@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-func TestWrite(t *testing.T) {
+func TestWritePrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new", "secret.json")
 	for _, data := range []string{"first", "second, longer"} {
-		if err := Write(path, []byte(data)); err != nil {
+		if err := WritePrivate(path, []byte(data)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(path)
