@@ -107,18 +107,11 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if len(o.also) > 0 && o.allChains {
 		return usagef("pass --also NAME,… or --all-chains, not both")
 	}
-	g, err := loadGraph(o.deps)
+	g, s, err := o.settings()
 	if err != nil {
 		return err
 	}
-	name, err := g.LoginName(o.flags.Profile, envProfile(o.deps.Getenv))
-	if err != nil {
-		return err
-	}
-	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
-	if err != nil {
-		return err
-	}
+	name := s.Profile
 	signer := newSigner(o.deps, o.flags, false)
 	defer signer.Close()
 	r := &renew.Renewer{Store: renew.StoreFor(g.Lookup(name), g.Paths(), cacheDir(o.deps)), Source: &signin.Source{Signer: signer, Settings: s},
@@ -157,6 +150,21 @@ func (o *loginOptions) report(name string, ren *renew.Renewal) error {
 	enc := json.NewEncoder(o.deps.Streams.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
+}
+
+// settings reads the AWS files and resolves the sign-in settings of the
+// profile that login and roles are for.
+func (o *loginOptions) settings() (*profile.Graph, *signin.Settings, error) {
+	g, err := loadGraph(o.deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	name, err := g.LoginName(o.flags.Profile, envProfile(o.deps.Getenv))
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
+	return g, s, err
 }
 
 // loadGraph reads the AWS files the environment names.

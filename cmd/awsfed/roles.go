@@ -38,15 +38,7 @@ type roleEntry struct {
 }
 
 func runRoles(ctx context.Context, o *loginOptions) error {
-	g, err := loadGraph(o.deps)
-	if err != nil {
-		return err
-	}
-	name, err := g.LoginName(o.flags.Profile, envProfile(o.deps.Getenv))
-	if err != nil {
-		return err
-	}
-	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
+	_, s, err := o.settings()
 	if err != nil {
 		return err
 	}
