@@ -12,6 +12,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sources"
 )
 
 // defaultMinValid is how long stored credentials must stay valid for
@@ -118,13 +119,7 @@ func credentials(ctx context.Context, deps *Deps, cmd, flag, minValid string, no
 	defer signer.Close()
 	p := &renew.Provider{Graph: g, Cache: cacheDir(deps), Now: deps.Now, Status: deps.Streams.ErrOut,
 		Assumer: newAssumer(deps, signer), EnvRegion: cmp.Or(deps.Getenv("AWS_REGION"), deps.Getenv("AWS_DEFAULT_REGION")),
-		Root: func(name string) (*renew.Root, error) {
-			s, err := signin.Resolve(f, deps.Getenv, g, name)
-			if err != nil {
-				return nil, err
-			}
-			return &renew.Root{Source: &signin.Source{Signer: signer, Settings: s}, RoleARN: s.RoleARN, Region: s.Region}, nil
-		}}
+		Root: func(name string) (*renew.Root, error) { return sources.Root(signer, g, name) }}
 	return p.Credentials(ctx, c, window)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sources"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -107,15 +108,18 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if len(o.also) > 0 && o.allChains {
 		return usagef("pass --also NAME,… or --all-chains, not both")
 	}
-	g, s, err := o.settings()
+	g, name, err := o.profile()
 	if err != nil {
 		return err
 	}
-	name := s.Profile
 	signer := newSigner(o.deps, o.flags, false)
 	defer signer.Close()
-	r := &renew.Renewer{Store: renew.StoreFor(g.Lookup(name), g.Paths(), cacheDir(o.deps)), Source: &signin.Source{Signer: signer, Settings: s},
-		RoleARN: s.RoleARN, Now: o.deps.Now, Status: o.deps.Streams.ErrOut}
+	root, err := sources.Root(signer, g, name)
+	if err != nil {
+		return err
+	}
+	r := &renew.Renewer{Store: renew.StoreFor(g.Lookup(name), g.Paths(), cacheDir(o.deps)), Source: root.Source,
+		RoleARN: root.RoleARN, Now: o.deps.Now, Status: o.deps.Streams.ErrOut}
 	ren, err := r.Ensure(ctx, minValid, o.force || minValid == 0)
 	if err != nil {
 		return err
@@ -130,7 +134,7 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 			return nil
 		}
 	}
-	return newAssumer(o.deps, signer).Materialize(ctx, g, name, ren.Credentials, s.Region, names, o.suffix, o.deps.Now())
+	return newAssumer(o.deps, signer).Materialize(ctx, g, name, ren.Credentials, root.Region, names, o.suffix, o.deps.Now())
 }
 
 // report prints the result line on stderr, or says that the stored
@@ -152,19 +156,15 @@ func (o *loginOptions) report(name string, ren *renew.Renewal) error {
 	return enc.Encode(res)
 }
 
-// settings reads the AWS files and resolves the sign-in settings of the
-// profile that login and roles are for.
-func (o *loginOptions) settings() (*profile.Graph, *signin.Settings, error) {
+// profile reads the AWS files and picks the profile that login and roles
+// are for.
+func (o *loginOptions) profile() (*profile.Graph, string, error) {
 	g, err := loadGraph(o.deps)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
 	name, err := g.LoginName(o.flags.Profile, envProfile(o.deps.Getenv))
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
-	return g, s, err
+	return g, name, err
 }
 
 // loadGraph reads the AWS files the environment names.

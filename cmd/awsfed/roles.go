@@ -38,7 +38,11 @@ type roleEntry struct {
 }
 
 func runRoles(ctx context.Context, o *loginOptions) error {
-	_, s, err := o.settings()
+	g, name, err := o.profile()
+	if err != nil {
+		return err
+	}
+	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
 	if err != nil {
 		return err
 	}
