@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
-	"github.com/seed-2d15385e/awsfed/internal/secretcmd"
 )
 
 // ConfigError is a mistake in the AWS files or on the command line, which
@@ -457,32 +456,6 @@ func (g *Graph) CycleThrough(name string, planned map[string]string) []string {
 		}
 	}
 	return nil
-}
-
-// AWSFedProcessTarget returns the profile that a credential_process value
-// runs awsfed credential-process for ("/path/awsfed credential-process
-// --profile P"), and whether it runs that at all.
-func AWSFedProcessTarget(v string) (string, bool) {
-	if v == "" {
-		return "", false
-	}
-	words, err := secretcmd.Split(v)
-	if err != nil || len(words) < 2 || words[1] != "credential-process" {
-		return "", false
-	}
-	exe := words[0][strings.LastIndexAny(words[0], `/\`)+1:]
-	if !strings.Contains(exe, "awsfed") {
-		return "", false
-	}
-	for i := 2; i < len(words); i++ {
-		if p, ok := strings.CutPrefix(words[i], "--profile="); ok {
-			return p, p != ""
-		}
-		if words[i] == "--profile" && i+1 < len(words) {
-			return words[i+1], true
-		}
-	}
-	return "", false
 }
 
 // LoginName returns the awsfed profile a login is for: flag when given;

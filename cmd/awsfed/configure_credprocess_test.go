@@ -192,35 +192,3 @@ func TestConfigureCredentialProcessRefuses(t *testing.T) {
 		})
 	}
 }
-
-func TestProcessCommand(t *testing.T) {
-	tests := []struct {
-		exe, profile string
-		want         string
-		wantErr      string
-	}{
-		{exe: "/usr/local/bin/awsfed", profile: "jump", want: "/usr/local/bin/awsfed credential-process --profile jump"},
-		{exe: "/home/a/go/bin/awsfed", profile: "team.prod-1@x_y", want: "/home/a/go/bin/awsfed credential-process --profile team.prod-1@x_y"},
-		{exe: "/Users/Jane Doe/bin/awsfed", profile: "jump", want: "'/Users/Jane Doe/bin/awsfed' credential-process --profile jump"},
-		{exe: "/opt/O'Brien/awsfed", profile: "jump", want: `'/opt/O'"'"'Brien/awsfed' credential-process --profile jump`},
-		{exe: "/opt/$HOME/`x`/awsfed", profile: "jump", want: "'/opt/$HOME/`x`/awsfed' credential-process --profile jump"},
-		{exe: "/opt/awsfed", profile: "my jump", want: "/opt/awsfed credential-process --profile 'my jump'"},
-		{exe: "/opt/awsfed", profile: "~jump", want: "/opt/awsfed credential-process --profile '~jump'"},
-		{exe: "/opt/tools#1/awsfed", profile: "jump", want: "'/opt/tools#1/awsfed' credential-process --profile jump"},
-		{exe: "/opt/tools #1/awsfed", profile: "jump", wantErr: "would be cut at its # or ;"},
-		{exe: "/opt/tools ;1/awsfed", profile: "jump", wantErr: "would be cut at its # or ;"},
-		{exe: "/opt/a b/awsfed", profile: "my jump", wantErr: "starts and ends with a quote"},
-		{exe: "/opt/a\nb/awsfed", profile: "jump", wantErr: "control character"},
-		{exe: "/opt/awsfed", profile: "a\tb", wantErr: "control character"},
-		{exe: "awsfed", profile: "jump", wantErr: "not absolute"},
-	}
-	for _, tt := range tests {
-		got, err := processCommand(tt.exe, tt.profile)
-		switch {
-		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-			t.Errorf("processCommand(%q, %q) = %q, %v; want an error containing %q", tt.exe, tt.profile, got, err, tt.wantErr)
-		case tt.wantErr == "" && (err != nil || got != tt.want):
-			t.Errorf("processCommand(%q, %q) = %q, %v; want %q", tt.exe, tt.profile, got, err, tt.want)
-		}
-	}
-}
