@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
+	"github.com/seed-2d15385e/awsfed/internal/launch"
 )
 
 // helperEnv switches the test binary into the helper command that the exec
@@ -252,7 +253,7 @@ func TestExecForwardsSignals(t *testing.T) {
 			if code != tt.wantCode || u.out.String() != tt.wantOut {
 				t.Errorf("exit %d, stdout %q; want %d, %q (stderr %q)", code, u.out, tt.wantCode, tt.wantOut, u.errOut)
 			}
-			if want := forwardedSignals(); !slices.Equal(caught, want) || !stopped {
+			if want := launch.ForwardedSignals(); !slices.Equal(caught, want) || !stopped {
 				t.Errorf("caught %v (stopped %v), want %v and then stopped", caught, stopped, want)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/internal/federation"
+	"github.com/seed-2d15385e/awsfed/internal/launch"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
@@ -37,11 +38,11 @@ func exitCode(err error) int {
 		input   *ui.InputNeededError
 		sts     *assume.Error
 		fed     *federation.Error
-		status  *statusError
+		status  *launch.ExitError
 	)
 	switch {
 	case errors.As(err, &status):
-		return status.code
+		return status.Code
 	case errors.Is(err, ui.ErrCancelled), errors.Is(err, context.Canceled):
 		return exitCancelled
 	case errors.As(err, &input):

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/internal/keyring"
+	"github.com/seed-2d15385e/awsfed/internal/launch"
 	"github.com/seed-2d15385e/awsfed/signin"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
@@ -38,7 +39,7 @@ func main() {
 		Executable:   executablePath,
 		Keyring:      keyring.System(signin.KeyringService, os.Getenv),
 		Environ:      os.Environ,
-		Exec:         replaceProcess(),
+		Exec:         launch.Replace(),
 		OpenURL:      openBrowser,
 	}
 	code := Run(ctx, os.Args[1:], deps)
@@ -96,7 +97,7 @@ func Run(ctx context.Context, args []string, deps *Deps) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	if isSilent(err) {
+	if launch.IsSilent(err) {
 		return code // the status of the command exec ran
 	}
 	if code != exitCancelled {

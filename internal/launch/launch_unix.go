@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package launch
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 	"syscall"
 )
 
-// replaceProcess returns the execve that exec uses to become its command.
-func replaceProcess() func(path string, argv, env []string) error {
+// Replace returns the execve that exec uses to become its command.
+func Replace() func(path string, argv, env []string) error {
 	return func(path string, argv, env []string) error {
 		// Give the command the signal dispositions awsfed started with:
 		// a SIGINT that the shell ignored for a background job stays
@@ -20,9 +20,9 @@ func replaceProcess() func(path string, argv, env []string) error {
 	}
 }
 
-// forwardedSignals are the signals a child command gets passed on: those a
+// ForwardedSignals are the signals a child command gets passed on: those a
 // person or a supervisor sends to stop, reload or poke a program.
-func forwardedSignals() []os.Signal {
+func ForwardedSignals() []os.Signal {
 	return []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
 }
 
