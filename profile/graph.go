@@ -348,8 +348,8 @@ func (g *Graph) Trees() map[string][]Node {
 	children := map[key][]string{}
 	for _, n := range g.names {
 		c, err := g.Resolve(n)
-		if err != nil || c.Root == "" || len(c.Hops) == 0 {
-			continue
+		if err != nil || c.Root == "" || len(c.Hops) == 0 || c.Hops[len(c.Hops)-1].Profile != n {
+			continue // not chained, or its credential_process hands out another's chain
 		}
 		parent := c.Root
 		if len(c.Hops) > 1 {
@@ -383,7 +383,7 @@ func (g *Graph) ChainedNames(root string) []string {
 		if n == root {
 			continue
 		}
-		if c, err := g.Resolve(n); err == nil && c.Root == root && len(c.Hops) > 0 {
+		if c, err := g.Resolve(n); err == nil && c.Root == root && len(c.Hops) > 0 && c.Hops[len(c.Hops)-1].Profile == n {
 			out = append(out, n)
 		}
 	}

@@ -178,6 +178,7 @@ func TestHopSettings(t *testing.T) {
 func TestChainedOn(t *testing.T) {
 	g := newGraph(t, stsProfile+chain("a", roleA, "sts")+chain("b", roleB, "a")+chain("c", roleB, "sts")+
 		"[profile cp]\ncredential_process = awsfed credential-process --profile sts\n\n"+chain("viacp", roleA, "cp")+
+		"[profile cpa]\ncredential_process = awsfed credential-process --profile a\n\n"+
 		chain("broken", roleA, "norole")+"[profile norole]\nsource_profile = sts\n\n"+chain("self", roleA, "self"), "")
 	want := []Node{
 		{Name: "a", RoleARN: roleA, Source: "sts", Chains: []Node{{Name: "b", RoleARN: roleB, Source: "a", Chains: []Node{}}}},

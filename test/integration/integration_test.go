@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -98,9 +99,10 @@ func startMoto(t *testing.T, noAuth int, roles ...string) *moto {
 	return m
 }
 
-// iam sends an IAM request among moto's unchecked first ones; the
-// Authorization header only tells moto which service is meant.
-func (m *moto) iam(t *testing.T, v url.Values) {
+// iam sends an IAM request among moto's unchecked first ones and returns
+// the answer's body; the Authorization header only tells moto which
+// service is meant.
+func (m *moto) iam(t *testing.T, v url.Values) []byte {
 	t.Helper()
 	v.Set("Version", "2010-05-08")
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, m.URL+"/", strings.NewReader(v.Encode()))
@@ -110,10 +112,12 @@ func (m *moto) iam(t *testing.T, v url.Values) {
 	if err != nil {
 		t.Fatalf("moto %s: %v", v.Get("Action"), err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("moto %s: HTTP %d", v.Get("Action"), resp.StatusCode)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("moto %s: HTTP %d, %v: %s", v.Get("Action"), resp.StatusCode, err, b)
 	}
+	return b
 }
 
 // parseEnv reads KEY='value' lines.
