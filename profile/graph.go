@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
@@ -36,6 +37,27 @@ type Graph struct {
 	paths    awsconfig.Paths
 	names    []string // config file order, then credentials-only sections
 	profiles map[string]*Profile
+
+	all     sync.Once
+	results []result // Resolve of each of names, once all is done
+}
+
+// result is what Resolve returned.
+type result struct {
+	chain *Chain
+	err   error
+}
+
+// resolveAll returns Resolve of every profile, in names' order, resolving
+// each once per graph.
+func (g *Graph) resolveAll() []result {
+	g.all.Do(func() {
+		g.results = make([]result, len(g.names))
+		for i, n := range g.names {
+			g.results[i].chain, g.results[i].err = g.Resolve(n)
+		}
+	})
+	return g.results
 }
 
 // New builds the graph of the profiles in the config file cfg and the
@@ -346,8 +368,9 @@ func (g *Graph) ChainedOn(root string) []Node {
 func (g *Graph) Trees() map[string][]Node {
 	type key struct{ root, parent string }
 	children := map[key][]string{}
-	for _, n := range g.names {
-		c, err := g.Resolve(n)
+	all := g.resolveAll()
+	for i, n := range g.names {
+		c, err := all[i].chain, all[i].err
 		if err != nil || c.Root == "" || len(c.Hops) == 0 || c.Hops[len(c.Hops)-1].Profile != n {
 			continue // not chained, or its credential_process hands out another's chain
 		}
@@ -379,11 +402,12 @@ func (g *Graph) Trees() map[string][]Node {
 // in the config file's order.
 func (g *Graph) ChainedNames(root string) []string {
 	var out []string
-	for _, n := range g.names {
+	all := g.resolveAll()
+	for i, n := range g.names {
 		if n == root {
 			continue
 		}
-		if c, err := g.Resolve(n); err == nil && c.Root == root && len(c.Hops) > 0 && c.Hops[len(c.Hops)-1].Profile == n {
+		if c, err := all[i].chain, all[i].err; err == nil && c.Root == root && len(c.Hops) > 0 && c.Hops[len(c.Hops)-1].Profile == n {
 			out = append(out, n)
 		}
 	}
@@ -399,7 +423,8 @@ func (g *Graph) ChainedNames(root string) []string {
 func (g *Graph) Problems() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, n := range g.names {
+	all := g.resolveAll()
+	for i, n := range g.names {
 		p := g.profiles[n]
 		if p.IsAWSFed() {
 			if p.RoleARN() != "" {
@@ -411,7 +436,7 @@ func (g *Graph) Problems() []string {
 		if p.RoleARN() == "" {
 			continue
 		}
-		_, err := g.Resolve(n)
+		err := all[i].err
 		if err == nil {
 			continue
 		}
