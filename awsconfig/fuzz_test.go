@@ -1,6 +1,7 @@
 package awsconfig
 
 import (
+	"maps"
 	"path/filepath"
 	"testing"
 )
@@ -91,6 +92,44 @@ func FuzzRemoveCredentials(f *testing.F) {
 		}
 		if err := verify("fuzz", d, out, changes); err != nil {
 			t.Errorf("edit of %q with %+v gave %q: %v", data, changes, out, err)
+		}
+	})
+}
+
+// FuzzPlainSectionsAgreeWithLoader checks the premise Load's speed rests
+// on: for every file the line scanner accepts, gopkg.in/ini.v1 reads every
+// section as the scanner does (loaderView checks the keys, and the values
+// the scanner reads as not empty), so that a plain section (see
+// plainValues) can take the scanner's values without reading it with
+// ini.v1.
+func FuzzPlainSectionsAgreeWithLoader(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.ini"))
+	for _, s := range seeds {
+		f.Add(readFile(f, s))
+	}
+	for _, s := range []string{
+		"[a]\nx = 1\n", "[a]\nx = \"q\n", "[a]\nx = 'q\ny = \"\"\n", "[a]\nx = \"a\" b\n", "[a]\nx = `\n", "[a]\nx = a\\\ny = 2\n",
+		"[a]\nx = ;c\n[b]\ny = #c\n", "[a]\n[b] x\nk: v = w\n", "[a]\nx = \\\"\"\"\n", "[ a ]\r\nx=\"q\"\r\n", "[a]\ns3 =\n  x = 1\nz = 3\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := scan(string(data))
+		if err != nil {
+			return
+		}
+		all := make([]int, len(d.sections))
+		for i := range all {
+			all[i] = i
+		}
+		values, err := d.loaderView(all)
+		if err != nil {
+			t.Fatalf("scan accepts %q, the loader says: %v", data, err)
+		}
+		for i, s := range d.sections {
+			if m, ok := d.plainValues(i); ok && !maps.Equal(m, values[i]) {
+				t.Errorf("in %q, section [%s] reads %q to the scanner, %q to the loader", data, s.name, m, values[i])
+			}
 		}
 	})
 }

@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
@@ -76,11 +75,6 @@ func (e *NotRolePageError) Unwrap() error { return ErrNotRolePage }
 // maxQuoted bounds page text quoted in errors, so that an unexpected page
 // is summarised rather than dumped.
 const maxQuoted = 200
-
-// accountHeading matches the normalised text of div.saml-account-name:
-// "Account: alias (123456789012)" or "Account: 123456789012". The label
-// before the colon is not checked, as AWS translates it.
-var accountHeading = regexp.MustCompile(`^(?:[^:()]*:)?\s*(?:(.*\S)\s*\((\d{12})\)|(\d{12}))$`)
 
 // ParsePage returns the accounts and role ARNs of the AWS "Select a role"
 // page, in page order. A page without account headings, such as AWS's
@@ -147,17 +141,51 @@ func parsePage(html []byte) ([]Account, error) {
 	return accts, nil
 }
 
-// parseHeading reads "Account: alias (id)" or "Account: id".
+// parseHeading reads "Account: alias (id)" or "Account: id", the text of
+// div.saml-account-name. The label before the first colon is not checked,
+// as AWS translates it; a heading whose label has parentheses, or whose
+// text after the label is no alias and id, is read whole as "alias (id)".
 func parseHeading(text string) (Account, error) {
 	norm := strings.Join(strings.Fields(text), " ")
-	m := accountHeading.FindStringSubmatch(norm)
-	if m == nil {
-		return Account{}, fmt.Errorf("account heading %q has no 12-digit account id", shorten(norm))
+	if label, rest, ok := strings.Cut(norm, ":"); ok && !strings.ContainsAny(label, "()") {
+		if a, ok := aliasAndID(strings.TrimLeft(rest, " ")); ok {
+			return a, nil
+		}
 	}
-	if m[3] != "" {
-		return Account{ID: m[3]}, nil
+	if a, ok := aliasAndID(norm); ok {
+		return a, nil
 	}
-	return Account{ID: m[2], Alias: m[1]}, nil
+	return Account{}, fmt.Errorf("account heading %q has no 12-digit account id", shorten(norm))
+}
+
+// aliasAndID reads "alias (123456789012)" or "123456789012" from s, whose
+// white space is single spaces.
+func aliasAndID(s string) (Account, bool) {
+	if isAccountID(s) {
+		return Account{ID: s}, true
+	}
+	n := len(s)
+	if n < len("(123456789012)") || s[n-14] != '(' || s[n-1] != ')' || !isAccountID(s[n-13:n-1]) {
+		return Account{}, false
+	}
+	alias := strings.TrimRight(s[:n-14], " ")
+	if alias == "" {
+		return Account{}, false
+	}
+	return Account{ID: s[n-13 : n-1], Alias: alias}, true
+}
+
+// isAccountID reports whether s is 12 ASCII digits.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // arnAccount returns the account field of an IAM role ARN

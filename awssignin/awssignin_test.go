@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -498,5 +499,49 @@ func TestAccounts_Canceled(t *testing.T) {
 	_, err := Accounts(ctx, srv.Client(), srv.URL+"/saml", samlValue)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Accounts error = %v, want context.Canceled", err)
+	}
+}
+
+// accountHeadingRE is the pattern parseHeading replaced, kept here to check
+// that the two agree.
+var accountHeadingRE = regexp.MustCompile(`^(?:[^:()]*:)?\s*(?:(.*\S)\s*\((\d{12})\)|(\d{12}))$`)
+
+var headings = []string{
+	"", "Account: prod (123456789012)", "Account: 123456789012", "Account: Team (eu) (123456789012)",
+	"Account: a:b (123456789012)", "Konto: prod (123456789012)", "prod (123456789012)", "123456789012",
+	"Account: (123456789012)", "Account:(123456789012)", ": (123456789012)", "(123456789012)", " 123456789012 ",
+	"Acc(ount): alias (123456789012)", "Acc)ount: 123456789012", "Account: 12345678901", "Account: 1234567890123",
+	"Account: prod (12345678901)", "Account: prod(123456789012)", "Account:prod (123456789012)", "a:b:123456789012",
+	"a: b: (123456789012)", "Account: prod (１２３４５６７８９０１２)", "Account:\u00a0prod\t(123456789012)\n",
+	"Account: prod (123456789012) x", "Account: 123456789012 (123456789012)", "x:", ":", "::123456789012",
+	"Compte : équipe (123456789012)", "a\xff: b (123456789012)",
+}
+
+// TestParseHeadingAgreesWithPattern checks parseHeading against the
+// pattern it replaced.
+func TestParseHeadingAgreesWithPattern(t *testing.T) {
+	for _, h := range headings {
+		checkHeading(t, h)
+	}
+}
+
+func FuzzParseHeading(f *testing.F) {
+	for _, h := range headings {
+		f.Add(h)
+	}
+	f.Fuzz(checkHeading)
+}
+
+func checkHeading(t *testing.T, heading string) {
+	got, err := parseHeading(heading)
+	m := accountHeadingRE.FindStringSubmatch(strings.Join(strings.Fields(heading), " "))
+	switch {
+	case m == nil && err == nil:
+		t.Errorf("parseHeading(%q) = %+v, the pattern finds no account", heading, got)
+	case m == nil:
+	case err != nil:
+		t.Errorf("parseHeading(%q): %v; the pattern reads %q", heading, err, m)
+	case m[3] != "" && (got.ID != m[3] || got.Alias != ""), m[3] == "" && (got.ID != m[2] || got.Alias != m[1]):
+		t.Errorf("parseHeading(%q) = %+v, the pattern reads %q", heading, got, m)
 	}
 }

@@ -35,7 +35,10 @@ const (
 // base32. Such errors never contain the secret.
 var ErrInvalidSecret = errors.New("invalid TOTP secret")
 
-var errNotBase32 = fmt.Errorf("%w: it is not base32 (letters A to Z, digits 2 to 7)", ErrInvalidSecret)
+// errNotBase32 is the error of a secret that is not base32.
+func errNotBase32() error {
+	return fmt.Errorf("%w: it is not base32 (letters A to Z, digits 2 to 7)", ErrInvalidSecret)
+}
 
 // TOTP returns the 6-digit RFC 6238 code (SHA-1, 30-second steps) of the
 // base32 secret at time t. The secret may be written as people paste it:
@@ -59,7 +62,7 @@ func totpCode(secret string, t time.Time) (string, error) {
 	})
 	if err != nil {
 		// The library's only error is a base32 one, without the secret.
-		return "", errNotBase32
+		return "", errNotBase32()
 	}
 	return c, nil
 }
@@ -90,11 +93,11 @@ func normalizeSecret(secret string) (string, error) {
 	// bytes, though the unpadded decoder lets some pass.
 	switch len(s) % 8 {
 	case 1, 3, 6:
-		return "", errNotBase32
+		return "", errNotBase32()
 	}
 	// Errors of the decoder would quote the offending character.
 	if _, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s); err != nil {
-		return "", errNotBase32
+		return "", errNotBase32()
 	}
 	return s, nil
 }

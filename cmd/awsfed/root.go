@@ -1,6 +1,8 @@
 package main
 
 import (
+	"runtime/debug"
+
 	"github.com/spf13/cobra"
 )
 
@@ -14,6 +16,8 @@ CLI's files that role_arn + source_profile profiles build on.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = versionString(debug.ReadBuildInfo())
+	root.SetVersionTemplate("awsfed {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usagef("%s; see awsfed --help", err)
 	})

@@ -172,11 +172,16 @@ func (w *walk) submit(ctx context.Context, f *form.Form) (*form.Page, error) {
 	return form.Do(w.p.Client, req)
 }
 
-// llngMessages are LemonLDAP::NG's message numbers whose text its pages
-// fill in by script only.
-var llngMessages = map[string]string{
-	"5":  "Wrong credentials",
-	"96": "Invalid verification code",
+// llngMessage returns the text of a LemonLDAP::NG message number that its
+// pages fill in by script only.
+func llngMessage(n string) (string, bool) {
+	switch n {
+	case "5":
+		return "Wrong credentials", true
+	case "96":
+		return "Invalid verification code", true
+	}
+	return "", false
 }
 
 // errorText returns the error the page shows, including those that only a
@@ -186,7 +191,7 @@ func errorText(page *form.Page) string {
 		return t
 	}
 	if n, ok := page.Doc.Find(".message-negative [trmsg], .alert [trmsg]").First().Attr("trmsg"); ok {
-		if t, ok := llngMessages[strings.TrimSpace(n)]; ok {
+		if t, ok := llngMessage(strings.TrimSpace(n)); ok {
 			return t
 		}
 		return "message " + n

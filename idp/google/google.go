@@ -115,13 +115,19 @@ func (p *Provider) Authenticate(ctx context.Context, in idp.LoginInput) (*idp.As
 	return nil, &idp.PageError{URL: form.Redact(page.URL), Title: page.Title, Reason: fmt.Sprintf("still no SAMLResponse after %d pages", maxHops)}
 }
 
-// secondFactors are the kinds a --mfa preference may steer away from.
-var secondFactors = map[Kind]bool{KindTOTP: true, KindSMS: true, KindSMSSend: true, KindPrompt: true,
-	KindDevicePrompt: true, KindBackupCode: true, KindSecurityCode: true}
+// isSecondFactor reports whether k is a kind a --mfa preference may steer
+// away from.
+func isSecondFactor(k Kind) bool {
+	switch k {
+	case KindTOTP, KindSMS, KindSMSSend, KindPrompt, KindDevicePrompt, KindBackupCode, KindSecurityCode:
+		return true
+	}
+	return false
+}
 
 // step answers one page and returns the next.
 func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
-	if secondFactors[g.Kind] && !w.wanted(g.Kind) && g.Skip != nil && !w.codeSent[KindSelection] {
+	if isSecondFactor(g.Kind) && !w.wanted(g.Kind) && g.Skip != nil && !w.codeSent[KindSelection] {
 		// Google's default factor is not the one asked for: try another way.
 		w.codeSent[KindSelection] = true
 		return w.submit(ctx, g.Skip)
@@ -200,16 +206,23 @@ func (w *walk) password(ctx context.Context, g *Page) (*form.Page, error) {
 	return w.submit(ctx, g.Form)
 }
 
-// codeLabels name the code a factor asks for, for prompts.
-var codeLabels = map[Kind]string{
-	KindTOTP:         "authenticator code",
-	KindSMS:          "code from the text message (digits after G-)",
-	KindBackupCode:   "backup code",
-	KindSecurityCode: "one-time security code from g.co/sc",
+// codeLabel names the code a factor asks for, for prompts.
+func codeLabel(k Kind) string {
+	switch k {
+	case KindTOTP:
+		return "authenticator code"
+	case KindSMS:
+		return "code from the text message (digits after G-)"
+	case KindBackupCode:
+		return "backup code"
+	case KindSecurityCode:
+		return "one-time security code from g.co/sc"
+	}
+	return ""
 }
 
 func (w *walk) code(ctx context.Context, g *Page) (*form.Page, error) {
-	label := codeLabels[g.Kind]
+	label := codeLabel(g.Kind)
 	if w.codeSent[g.Kind] {
 		label += " (the last one was rejected)"
 	}
@@ -329,13 +342,21 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 	}
 }
 
-// preferenceNames are the names --mfa takes.
-var preferenceNames = map[string][]Kind{
-	"totp":          {KindTOTP},
-	"phone":         {KindDevicePrompt, KindPrompt},
-	"sms":           {KindSMS},
-	"backup":        {KindBackupCode},
-	"security-code": {KindSecurityCode},
+// preferenceKinds returns the kinds a name --mfa takes stands for.
+func preferenceKinds(name string) ([]Kind, bool) {
+	switch name {
+	case "totp":
+		return []Kind{KindTOTP}, true
+	case "phone":
+		return []Kind{KindDevicePrompt, KindPrompt}, true
+	case "sms":
+		return []Kind{KindSMS}, true
+	case "backup":
+		return []Kind{KindBackupCode}, true
+	case "security-code":
+		return []Kind{KindSecurityCode}, true
+	}
+	return nil, false
 }
 
 // ParsePreference reads an --mfa list such as "totp,phone,sms" into the
@@ -347,7 +368,7 @@ func ParsePreference(list string) ([]Kind, error) {
 		if name == "" || name == "auto" {
 			continue
 		}
-		k, ok := preferenceNames[name]
+		k, ok := preferenceKinds(name)
 		if !ok {
 			return nil, fmt.Errorf("unknown second factor %q: use totp, phone, sms, backup or security-code", name)
 		}

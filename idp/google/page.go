@@ -41,63 +41,113 @@ const (
 	KindTooManyAttempts
 )
 
-var kindNames = map[Kind]string{
-	KindUnknown:           "unrecognised page",
-	KindSAML:              "SAMLResponse page",
-	KindIdentifier:        "e-mail page",
-	KindPassword:          "password page",
-	KindCaptcha:           "CAPTCHA",
-	KindTOTP:              "authenticator code",
-	KindSMSSend:           "send-a-text page",
-	KindSMS:               "text message code",
-	KindPrompt:            "Google Prompt",
-	KindDevicePrompt:      "phone prompt",
-	KindBackupCode:        "backup code",
-	KindSecurityCode:      "one-time security code",
-	KindSecurityKey:       "security key",
-	KindPasskey:           "passkey",
-	KindPhoneRegistration: "phone number registration",
-	KindOfflineCode:       "offline phone code",
-	KindSelection:         "choice of sign-in method",
-	KindRejected:          "sign-in rejected",
-	Kind2SVRequired:       "2-Step Verification required",
-	KindNoApp:             "AWS app not enabled for the account",
-	KindTooManyAttempts:   "too many failed attempts",
+// String names the kind in messages: "password page", "authenticator code".
+func (k Kind) String() string {
+	switch k {
+	case KindUnknown:
+		return "unrecognised page"
+	case KindSAML:
+		return "SAMLResponse page"
+	case KindIdentifier:
+		return "e-mail page"
+	case KindPassword:
+		return "password page"
+	case KindCaptcha:
+		return "CAPTCHA"
+	case KindTOTP:
+		return "authenticator code"
+	case KindSMSSend:
+		return "send-a-text page"
+	case KindSMS:
+		return "text message code"
+	case KindPrompt:
+		return "Google Prompt"
+	case KindDevicePrompt:
+		return "phone prompt"
+	case KindBackupCode:
+		return "backup code"
+	case KindSecurityCode:
+		return "one-time security code"
+	case KindSecurityKey:
+		return "security key"
+	case KindPasskey:
+		return "passkey"
+	case KindPhoneRegistration:
+		return "phone number registration"
+	case KindOfflineCode:
+		return "offline phone code"
+	case KindSelection:
+		return "choice of sign-in method"
+	case KindRejected:
+		return "sign-in rejected"
+	case Kind2SVRequired:
+		return "2-Step Verification required"
+	case KindNoApp:
+		return "AWS app not enabled for the account"
+	case KindTooManyAttempts:
+		return "too many failed attempts"
+	}
+	return ""
 }
 
-func (k Kind) String() string { return kindNames[k] }
-
-// challengePaths maps the challenge segment of a form action
-// (/signin/challenge/<seg>/<n> or /v3/signin/challenge/<seg>) to its kind.
-var challengePaths = map[string]Kind{
-	"pwd":             KindPassword,
-	"sl":              KindPassword, // /signin/challenge/sl/password
-	"totp":            KindTOTP,
-	"ipp":             KindSMS,
-	"az":              KindPrompt,
-	"dp":              KindDevicePrompt,
-	"bc":              KindBackupCode,
-	"skotp":           KindSecurityCode,
-	"sk":              KindSecurityKey,
-	"pk":              KindPasskey,
-	"iap":             KindPhoneRegistration,
-	"ootp":            KindOfflineCode,
-	"selection":       KindSelection,
-	"selectchallenge": KindSelection,
+// challengePath returns the kind of the challenge segment of a form action
+// (/signin/challenge/<seg>/<n> or /v3/signin/challenge/<seg>).
+func challengePath(seg string) Kind {
+	switch seg {
+	case "pwd", "sl": // sl: /signin/challenge/sl/password
+		return KindPassword
+	case "totp":
+		return KindTOTP
+	case "ipp":
+		return KindSMS
+	case "az":
+		return KindPrompt
+	case "dp":
+		return KindDevicePrompt
+	case "bc":
+		return KindBackupCode
+	case "skotp":
+		return KindSecurityCode
+	case "sk":
+		return KindSecurityKey
+	case "pk":
+		return KindPasskey
+	case "iap":
+		return KindPhoneRegistration
+	case "ootp":
+		return KindOfflineCode
+	case "selection", "selectchallenge":
+		return KindSelection
+	}
+	return KindUnknown
 }
 
-// challengeTypes maps the challengeType numbers of the method lists to kinds.
-var challengeTypes = map[int]Kind{
-	1:  KindPassword,
-	2:  KindSecurityKey,
-	4:  KindPrompt,
-	5:  KindOfflineCode,
-	6:  KindTOTP,
-	8:  KindBackupCode,
-	9:  KindSMS,
-	37: KindSecurityCode,
-	39: KindDevicePrompt,
-	53: KindPasskey,
+// challengeType returns the kind of a challengeType number of the method
+// lists.
+func challengeType(n int) Kind {
+	switch n {
+	case 1:
+		return KindPassword
+	case 2:
+		return KindSecurityKey
+	case 4:
+		return KindPrompt
+	case 5:
+		return KindOfflineCode
+	case 6:
+		return KindTOTP
+	case 8:
+		return KindBackupCode
+	case 9:
+		return KindSMS
+	case 37:
+		return KindSecurityCode
+	case 39:
+		return KindDevicePrompt
+	case 53:
+		return KindPasskey
+	}
+	return KindUnknown
 }
 
 // Option is one sign-in method offered on a selection page.
@@ -239,7 +289,7 @@ func formKind(f *form.Form) Kind {
 		return KindUnknown
 	}
 	seg, _, _ := strings.Cut(rest, "/")
-	return challengePaths[seg]
+	return challengePath(seg)
 }
 
 // v3Options reads the method list of a /v3/signin/challenge/selection page.
@@ -251,7 +301,7 @@ func v3Options(doc *goquery.Document) []Option {
 			return
 		}
 		opts = append(opts, Option{
-			Kind:        challengeTypes[n],
+			Kind:        challengeType(n),
 			ChallengeID: attr(s, "data-challengeid"),
 			Unavailable: attr(s, "data-challengeunavailable") == "true",
 			SendMethod:  attr(s, "data-sendmethod"),

@@ -16,13 +16,53 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Mask replaces secret values in what is saved.
 const Mask = "********"
 
-// secretFields are form fields whose values are masked whatever they hold.
-var secretFields = regexp.MustCompile(`(?i)^(pass(word|wd)?|pin|otp|totp|code|token|passcode|.*secret.*|.*password.*|SAMLResponse|SAMLRequest)$`)
+// isSecretField reports whether a form field's value is masked whatever it
+// holds: a field named, in any case, pass, password, passwd, pin, otp,
+// totp, code, token, passcode, SAMLResponse or SAMLRequest, or whose name
+// (of one line) contains secret or password.
+func isSecretField(name string) bool {
+	for _, s := range [...]string{"pass", "password", "passwd", "pin", "otp", "totp", "code", "token", "passcode", "SAMLResponse", "SAMLRequest"} {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return !strings.Contains(name, "\n") && (containsFold(name, "secret") || containsFold(name, "password"))
+}
+
+// containsFold reports whether s contains sub under Unicode simple case
+// folding, as strings.EqualFold compares (so "K", the Kelvin sign, is a k).
+func containsFold(s, sub string) bool {
+	for i := 0; i < len(s); {
+		if hasPrefixFold(s[i:], sub) {
+			return true
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+	}
+	return false
+}
+
+// hasPrefixFold reports whether s starts with prefix under Unicode simple
+// case folding.
+func hasPrefixFold(s, prefix string) bool {
+	for _, p := range prefix {
+		if s == "" {
+			return false
+		}
+		r, n := utf8.DecodeRuneInString(s)
+		if !strings.EqualFold(string(r), string(p)) {
+			return false
+		}
+		s = s[n:]
+	}
+	return true
+}
 
 // sensitiveHeaders are headers whose values are masked.
 var sensitiveHeaders = []string{"Cookie", "Set-Cookie", "Authorization", "Proxy-Authorization"}
@@ -220,7 +260,7 @@ func maskForm(body []byte, contentType string) []byte {
 	sort.Strings(keys)
 	for _, k := range keys {
 		for _, v := range vals[k] {
-			if secretFields.MatchString(k) && v != "" {
+			if isSecretField(k) && v != "" {
 				v = Mask
 			}
 			out = append(out, k+"="+v)
@@ -229,13 +269,23 @@ func maskForm(body []byte, contentType string) []byte {
 	return []byte(strings.Join(out, "\n") + "\n")
 }
 
-// inputValue finds value attributes of inputs named like secrets.
-var inputValue = regexp.MustCompile(`(?is)(<input[^>]*name=["']?(SAMLResponse|SAMLRequest)["']?[^>]*value=["'])([^"']*)`)
-var inputValueFirst = regexp.MustCompile(`(?is)(<input[^>]*value=["'])([^"']*)(["'][^>]*name=["']?(SAMLResponse|SAMLRequest)["']?)`)
+// samlInputs finds the value attributes of inputs named SAMLResponse or
+// SAMLRequest: [0] where the name comes first, [1] where the value does.
+// They are compiled on the first response saved, not at start-up: awsfed
+// saves none unless asked (--debug-dir), and then every response of a
+// login uses them, so compiling them once there beats compiling them per
+// response. A compiled regexp is immutable and safe for concurrent use.
+var samlInputs = sync.OnceValue(func() [2]*regexp.Regexp {
+	return [2]*regexp.Regexp{
+		regexp.MustCompile(`(?is)(<input[^>]*name=["']?(SAMLResponse|SAMLRequest)["']?[^>]*value=["'])([^"']*)`),
+		regexp.MustCompile(`(?is)(<input[^>]*value=["'])([^"']*)(["'][^>]*name=["']?(SAMLResponse|SAMLRequest)["']?)`),
+	}
+})
 
 // maskHTMLValues masks SAML messages in pages: an assertion is a bearer
 // credential for its few minutes of validity.
 func maskHTMLValues(b []byte) []byte {
-	b = inputValue.ReplaceAll(b, []byte("${1}"+Mask))
-	return inputValueFirst.ReplaceAll(b, []byte("${1}"+Mask+"${3}"))
+	re := samlInputs()
+	b = re[0].ReplaceAll(b, []byte("${1}"+Mask))
+	return re[1].ReplaceAll(b, []byte("${1}"+Mask+"${3}"))
 }

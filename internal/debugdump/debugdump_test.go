@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -108,4 +109,35 @@ func TestRequestLog(t *testing.T) {
 	if strings.Contains(string(b), "token-in-query") {
 		t.Errorf("requests.log shows the query: %s", b)
 	}
+}
+
+// secretFieldsRE is the pattern isSecretField replaced, kept here to check
+// that the two agree.
+var secretFieldsRE = regexp.MustCompile(`(?i)^(pass(word|wd)?|pin|otp|totp|code|token|passcode|.*secret.*|.*password.*|SAMLResponse|SAMLRequest)$`)
+
+var secretFieldNames = []string{
+	"", "pass", "PASS", "Passwd", "password", "passwords", "pin", "Pin", "pins", "otp", "TOTP", "code", "codes", "Code ",
+	"token", "tokens", "passcode", "PassCode", "username", "user", "note", "client_secret", "SECRET", "secretive",
+	"x-secret-y", "newPassword", "password_confirm", "samlresponse", "SAMLResponse", "SAMLRequest", "RelayState",
+	"a\nsecret", "secret\n", "pass\n", "\u212Aey_\u017Fecret", "\u017Fecret", "pa\u017F\u017Fword", "to\u212Aen", "p\xffassword",
+	"se\xffcret", "sécret", "client_Secret_id",
+}
+
+func TestIsSecretField(t *testing.T) {
+	for _, name := range secretFieldNames {
+		if got, want := isSecretField(name), secretFieldsRE.MatchString(name); got != want {
+			t.Errorf("isSecretField(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func FuzzIsSecretField(f *testing.F) {
+	for _, name := range secretFieldNames {
+		f.Add(name)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := isSecretField(name), secretFieldsRE.MatchString(name); got != want {
+			t.Errorf("isSecretField(%q) = %v, want %v", name, got, want)
+		}
+	})
 }
