@@ -17,7 +17,6 @@ CLI's files that role_arn + source_profile profiles build on.`,
 		SilenceErrors: true,
 	}
 	root.Version = versionString(debug.ReadBuildInfo())
-	root.SetVersionTemplate("awsfed {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usagef("%s; see awsfed --help", err)
 	})

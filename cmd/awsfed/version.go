@@ -4,7 +4,7 @@ import (
 	"runtime/debug"
 )
 
-// versionString is what awsfed --version prints after "awsfed ", from the
+// versionString is what awsfed --version prints after "awsfed version ", from the
 // build information of the binary (debug.ReadBuildInfo): the main module's
 // version ("(devel)" when the build records none), then, when the build
 // recorded them, the VCS revision it was built from and whether the work

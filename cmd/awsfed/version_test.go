@@ -43,14 +43,14 @@ func TestVersionString(t *testing.T) {
 	}
 }
 
-// TestVersionFlag runs awsfed --version: one line, "awsfed " and the
+// TestVersionFlag runs awsfed --version: one line, "awsfed version " and the
 // version of the test binary's build.
 func TestVersionFlag(t *testing.T) {
 	e := newStatusEnv(t) // nothing to sign into: the IdP, STS and prompts fail the test
 	if code := e.run("--version"); code != 0 {
 		t.Fatalf("exit %d: %s", code, e.errOut)
 	}
-	want := "awsfed " + versionString(debug.ReadBuildInfo()) + "\n"
+	want := "awsfed version " + versionString(debug.ReadBuildInfo()) + "\n"
 	if got := e.out.String(); got != want {
 		t.Errorf("awsfed --version printed %q, want %q", got, want)
 	}
