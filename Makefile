@@ -3,6 +3,6 @@
 test:
 	./scripts/test
 install:
-	go install ./cmd/awsfed
+	CGO_ENABLED=0 go install ./cmd/awsfed
 bench:
 	./scripts/bench

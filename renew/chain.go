@@ -21,8 +21,10 @@ import (
 
 // Assumer assumes the roles of chains with STS AssumeRole.
 type Assumer struct {
-	// HTTPClient carries the STS requests.
-	HTTPClient *http.Client
+	// Transport returns the round tripper of the STS requests; called
+	// only when a role is assumed, so that a command that assumes none
+	// builds no network client.
+	Transport func() http.RoundTripper
 	// Endpoint is the STS endpoint (AWS_ENDPOINT_URL_STS); "" for AWS's.
 	Endpoint string
 	// Codes returns the source of the MFA code for a hop with mfa_serial.
@@ -70,12 +72,13 @@ func clampNote(clamped []string) []string {
 // by calls that share codes, which serialises the MFA codes' prompts.
 func (a *Assumer) assume(ctx context.Context, c awsconfig.Credentials, rootRegion string, hops []profile.Hop, codes *sync.Mutex) (awsconfig.Credentials, error) {
 	session := cmp.Or(SessionName(c.PrincipalARN), "awsfed")
+	httpClient := &http.Client{Transport: a.Transport(), Timeout: 60 * time.Second}
 	prev := c
 	for _, h := range hops {
 		client := assume.NewSignedClient(assume.ClientOptions{
 			Region:     cmp.Or(h.Region, rootRegion, assume.DefaultRegion(h.RoleARN)),
 			Endpoint:   a.Endpoint,
-			HTTPClient: a.HTTPClient,
+			HTTPClient: httpClient,
 		}, prev)
 		in := assume.RoleInput{RoleARN: h.RoleARN, SessionName: cmp.Or(h.SessionName, session),
 			ExternalID: h.ExternalID, Duration: h.Duration, SerialNumber: h.MFASerial}

@@ -3,6 +3,7 @@ package renew
 import (
 	"context"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -188,7 +189,7 @@ func TestAssumerChain(t *testing.T) {
 	srv := ststest.NewServer(t)
 	root := rootCredentials(t, srv)
 	var status strings.Builder
-	a := &Assumer{HTTPClient: srv.Client(), Endpoint: srv.URL, Status: &status, Codes: func(profile.Hop) idp.CodeSource { return fixedCodes("123456") }}
+	a := &Assumer{Transport: func() http.RoundTripper { return srv.Client().Transport }, Endpoint: srv.URL, Status: &status, Codes: func(profile.Hop) idp.CodeSource { return fixedCodes("123456") }}
 	hops := []profile.Hop{
 		{Profile: "a", RoleARN: "arn:aws:iam::222222222222:role/A", Duration: 2 * time.Hour, ExternalID: "ext-1"},
 		{Profile: "b", RoleARN: "arn:aws:iam::333333333333:role/B", SessionName: "bob", MFASerial: "arn:aws:iam::111111111111:mfa/bob"},
@@ -230,7 +231,7 @@ func TestAssumerChain(t *testing.T) {
 func TestAssumerChainRefused(t *testing.T) {
 	srv := ststest.NewServer(t, ststest.WithDeniedRole("arn:aws:iam::333333333333:role/B"))
 	root := rootCredentials(t, srv)
-	a := &Assumer{HTTPClient: srv.Client(), Endpoint: srv.URL, Status: &strings.Builder{}}
+	a := &Assumer{Transport: func() http.RoundTripper { return srv.Client().Transport }, Endpoint: srv.URL, Status: &strings.Builder{}}
 	_, err := a.Chain(t.Context(), root, "us-east-1", []profile.Hop{
 		{Profile: "a", RoleARN: "arn:aws:iam::222222222222:role/A"},
 		{Profile: "b", RoleARN: "arn:aws:iam::333333333333:role/B"},

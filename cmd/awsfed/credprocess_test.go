@@ -340,3 +340,30 @@ func TestCredentialProcessUsage(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCredentialProcessStored is credential-process answering from
+// valid stored credentials, in process: what the command itself costs,
+// without the process start-up that scripts/bench-renewals measures.
+func BenchmarkCredentialProcessStored(b *testing.B) {
+	e := newStatusEnv(b) // no IdP, STS, transport or prompter may be used
+	e.write(e.config, "[profile sts]\nawsfed_idp = generic\nawsfed_url = https://idp.example.com/sso\nawsfed_username = u\n")
+	e.write(e.creds, credsSection("sts", "arn:aws:sts::111111111111:assumed-role/r/u", time.Now().Add(time.Hour)))
+	for b.Loop() {
+		e.out.Reset()
+		if code := e.run("credential-process", "--profile", "sts"); code != 0 {
+			b.Fatal(e.errOut)
+		}
+	}
+}
+
+// TestCredentialProcessStoredBuildsNoClient checks that answering from
+// an awsfed profile's valid stored credentials asks for no HTTP transport
+// and no prompter: no network client, no CA pool, no terminal.
+func TestCredentialProcessStoredBuildsNoClient(t *testing.T) {
+	e := newStatusEnv(t) // fails the test on a transport or a prompter
+	e.write(e.config, "[profile sts]\nawsfed_idp = generic\nawsfed_url = https://idp.example.com/sso\nawsfed_username = u\n")
+	e.write(e.creds, credsSection("sts", "arn:aws:sts::111111111111:assumed-role/r/u", statusNow.Add(time.Hour)))
+	if code := e.run("credential-process", "--profile", "sts"); code != 0 || !strings.Contains(e.out.String(), `"Version":1`) {
+		t.Fatalf("exit %d, stdout %q: %s", code, e.out, e.errOut)
+	}
+}

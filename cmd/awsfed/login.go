@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -194,6 +193,6 @@ func newSigner(deps *Deps, f signin.Flags, unattended bool) *signin.Signer {
 // newAssumer returns the STS AssumeRole client of chains, its MFA codes
 // asked through signer.
 func newAssumer(deps *Deps, signer *signin.Signer) *renew.Assumer {
-	return &renew.Assumer{HTTPClient: &http.Client{Transport: deps.Transport(), Timeout: 60 * time.Second},
+	return &renew.Assumer{Transport: deps.Transport,
 		Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: signer.HopCodes, Status: deps.Streams.ErrOut}
 }

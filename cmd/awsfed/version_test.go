@@ -58,3 +58,12 @@ func TestVersionFlag(t *testing.T) {
 		t.Errorf("awsfed --version: stdout %q, stderr %q; want one line on stdout only", e.out, e.errOut)
 	}
 }
+
+// BenchmarkVersion is awsfed --version in process: cobra's command tree.
+func BenchmarkVersion(b *testing.B) {
+	e := newStatusEnv(b)
+	for b.Loop() {
+		e.out.Reset()
+		e.run("--version")
+	}
+}

@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 	for out, pkg := range map[string]string{bins.awsfed: "./cmd/awsfed", bins.sdkcheck: "./test/integration/sdkcheck"} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		cmd.Dir = repoRoot
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the README installs it
 		if b, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
 			os.Exit(1)
