@@ -7,13 +7,16 @@
 package renew
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
 	"github.com/seed-2d15385e/awsfed/profile"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // Store is where an awsfed profile's credentials live: section [P] of the
@@ -112,4 +115,48 @@ func SessionName(assumedRoleARN string) string {
 	}
 	_, session, _ := strings.Cut(rest, "/")
 	return session
+}
+
+// ToCache makes the cache the store of the awsfed profile p, whose
+// [profile P] is to run a credential_process from now on. Under P's
+// renewal lock, so that no login writes meanwhile, it copies the
+// temporary credentials in [P] of the credentials file into the cache
+// (unless the cache holds newer ones), runs configure (which writes
+// credential_process into the config file), and then removes them from
+// [P]: in this order, a failure half-way leaves the profile working as
+// before or as after. Long-term keys in [P] (no session token), which no
+// login wrote, are refused before anything changes. It returns where the
+// credentials went, or "" when [P] held none.
+func ToCache(ctx context.Context, status io.Writer, p *profile.Profile, paths awsconfig.Paths, cache credcache.Dir, configure func() error) (string, error) {
+	unlock, err := Lock(ctx, status, cache, p.Name, LockWait)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	from := Store{Profile: p.Name, CredentialsFile: paths.Credentials}
+	to := Store{Profile: p.Name, Cache: cache, InCache: true}
+	c, ok, err := from.Load()
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("nothing was changed: %w", err)
+	case !ok:
+		return "", configure()
+	case c.SessionToken == "":
+		return "", profile.Errorf("[%s] of %s holds long-term access keys (no session token), which the AWS CLI would use instead of credential_process: move them to another profile, or pass --name NAME to write credential_process into another profile; nothing was changed",
+			p.Name, paths.Credentials)
+	}
+	if old, ok, _ := to.Load(); !ok || old.Expiration.Before(c.Expiration) {
+		if _, err := to.Save(c); err != nil {
+			return "", fmt.Errorf("nothing was changed in the AWS files: %w", err)
+		}
+	}
+	if err := configure(); err != nil {
+		return "", err
+	}
+	_, notes, err := awsconfig.RemoveCredentials(paths.Credentials, p.Name)
+	ui.Notes(status, notes...)
+	if err != nil {
+		return "", fmt.Errorf("credential_process is set, but the AWS CLI will keep using the keys in [%s] of %s until they are removed: %w", p.Name, paths.Credentials, err)
+	}
+	return to.Where(), nil
 }

@@ -1,11 +1,14 @@
 package renew
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
 )
 
 func TestSameRole(t *testing.T) {
@@ -47,5 +50,65 @@ func TestLockGivesUp(t *testing.T) {
 	}
 	if got, want := errOut.String(), "Waiting for another awsfed renewing profile jump…\n"; got != want {
 		t.Errorf("errOut = %q, want %q", got, want)
+	}
+}
+
+// TestToCache moves a profile's temporary credentials from the
+// credentials file to the cache around configure, keeps newer cached
+// ones, and refuses long-term keys before anything changes.
+func TestToCache(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	temp := awsconfig.Credentials{AccessKeyID: "ASIAFILE", SecretAccessKey: "s", SessionToken: "t", Expiration: now.Add(time.Hour)}
+	newer := awsconfig.Credentials{AccessKeyID: "ASIACACHE", SecretAccessKey: "s", SessionToken: "t", Expiration: now.Add(2 * time.Hour)}
+	longTerm := awsconfig.Credentials{AccessKeyID: "AKIALONG", SecretAccessKey: "s"}
+	for _, tt := range []struct {
+		name       string
+		file       *awsconfig.Credentials
+		cached     *awsconfig.Credentials
+		wantCache  string // the access key cached after
+		wantErr    string
+		wantMoved  bool
+		configured bool
+	}{
+		{name: "temporary keys move", file: &temp, wantCache: "ASIAFILE", wantMoved: true, configured: true},
+		{name: "newer ones in the cache stay", file: &temp, cached: &newer, wantCache: "ASIACACHE", wantMoved: true, configured: true},
+		{name: "nothing to move", configured: true},
+		{name: "long-term keys", file: &longTerm, wantErr: "holds long-term access keys (no session token)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			paths := awsconfig.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
+			cache := credcache.Dir(filepath.Join(dir, "cache"))
+			file := Store{Profile: "jump", CredentialsFile: paths.Credentials}
+			if tt.file != nil {
+				if _, err := file.Save(*tt.file); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.cached != nil {
+				if err := cache.Save("jump", *tt.cached); err != nil {
+					t.Fatal(err)
+				}
+			}
+			configured := false
+			moved, err := ToCache(t.Context(), &strings.Builder{}, profile.NewProfile("jump", nil, nil), paths, cache, func() error { configured = true; return nil })
+			if tt.wantErr != "" {
+				if _, ok := err.(*profile.ConfigError); !ok || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want a *profile.ConfigError containing %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if configured != tt.configured || (moved != "") != tt.wantMoved {
+				t.Errorf("configured %v, moved to %q; want %v, %v", configured, moved, tt.configured, tt.wantMoved)
+			}
+			c, ok, _ := cache.Load("jump")
+			if got := map[bool]string{true: c.AccessKeyID}[ok]; got != tt.wantCache {
+				t.Errorf("cache holds %q, want %q", got, tt.wantCache)
+			}
+			if _, inFile, _ := file.Load(); inFile != (tt.file != nil && !tt.wantMoved) {
+				t.Errorf("credentials file holds keys: %v", inFile)
+			}
+		})
 	}
 }

@@ -105,7 +105,26 @@ func runConfigureCredentialProcess(ctx context.Context, o *configureCredentialPr
 	}
 	change := awsconfig.Change{Section: target.ConfigSection(), Set: set}
 
-	paths := g.Paths()
+	paths, errOut := g.Paths(), o.deps.Streams.ErrOut
+	configure := func() error {
+		if len(change.Set) == 0 {
+			return nil
+		}
+		notes, err := awsconfig.Update(paths.Config, []awsconfig.Change{change}, awsconfig.UpdateOptions{})
+		ui.Notes(errOut, notes...)
+		if err != nil {
+			return fmt.Errorf("nothing was changed in the AWS files: %w", err)
+		}
+		msg := fmt.Sprintf("Profile %s now gets its credentials from awsfed credential-process --profile %s", target.Name, name)
+		for _, kv := range change.Set {
+			if kv.Key == profile.KeyRegion {
+				msg += fmt.Sprintf(" (region %s copied from profile %s)", kv.Value, name)
+			}
+		}
+		fmt.Fprintln(errOut, msg+".")
+		return nil
+	}
+	moved := ""
 	if target != p {
 		// The AWS CLI would use keys in [NAME] and never run the process.
 		if _, ok, err := (renew.Store{Profile: target.Name, CredentialsFile: paths.Credentials}).Load(); err != nil {
@@ -113,79 +132,21 @@ func runConfigureCredentialProcess(ctx context.Context, o *configureCredentialPr
 		} else if ok {
 			return usagef("[%s] of %s holds access keys, which the AWS CLI would use instead of credential_process: remove them, or choose another --name; nothing was changed", target.Name, paths.Credentials)
 		}
-		return o.write(paths, change, target.Name, name, nil)
+		err = configure()
+	} else {
+		// [profile P] itself runs credential_process: the AWS CLI
+		// would use keys in [P] instead, so they move to the cache.
+		moved, err = renew.ToCache(ctx, errOut, p, paths, cacheDir(o.deps), configure)
 	}
-	// [profile P] itself runs credential_process: its store becomes the
-	// cache, and its credentials move there, under the renewal lock so
-	// that no login writes [P] meanwhile.
-	from := renew.StoreFor(p, paths, cacheDir(o.deps))
-	unlock, err := renew.Lock(ctx, o.deps.Streams.ErrOut, from.Cache, name, renew.LockWait)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	from.InCache = false
-	c, ok, err := from.Load()
 	switch {
 	case err != nil:
-		return fmt.Errorf("nothing was changed: %w", err)
-	case !ok:
-		return o.write(paths, change, name, name, nil)
-	case c.SessionToken == "":
-		return usagef("[%s] of %s holds long-term access keys (no session token), which the AWS CLI would use instead of credential_process: move them to another profile, or pass --name NAME to write credential_process into another profile; nothing was changed",
-			name, paths.Credentials)
+		return err
+	case moved != "":
+		fmt.Fprintf(errOut, "Moved the credentials of profile %s from [%s] of %s to %s, where credential-process keeps them: the AWS CLI would use keys in [%s] instead of running it.\n",
+			name, name, paths.Credentials, moved, name)
+	case len(change.Set) == 0:
+		fmt.Fprintf(errOut, "Profile %s already gets its credentials from awsfed credential-process --profile %s; nothing changed.\n", target.Name, name)
 	}
-	return o.write(paths, change, name, name, &move{creds: c, to: renew.Store{Profile: name, Cache: from.Cache, InCache: true}})
-}
-
-// move is a profile's temporary credentials in the credentials file, to
-// be moved into the cache.
-type move struct {
-	creds awsconfig.Credentials
-	to    renew.Store
-}
-
-// write stores m's credentials in the cache, writes change into the config
-// file, and then removes m's credentials from the credentials file: in this
-// order, a failure half-way leaves every profile working as before or as
-// after.
-func (o *configureCredentialProcessOptions) write(paths awsconfig.Paths, change awsconfig.Change, name, root string, m *move) error {
-	errOut := o.deps.Streams.ErrOut
-	if len(change.Set) == 0 && m == nil {
-		fmt.Fprintf(errOut, "Profile %s already gets its credentials from awsfed credential-process --profile %s; nothing changed.\n", name, root)
-		return nil
-	}
-	if m != nil {
-		if old, ok, _ := m.to.Load(); !ok || old.Expiration.Before(m.creds.Expiration) {
-			if _, err := m.to.Save(m.creds); err != nil {
-				return fmt.Errorf("nothing was changed in the AWS files: %w", err)
-			}
-		}
-	}
-	if len(change.Set) > 0 {
-		notes, err := awsconfig.Update(paths.Config, []awsconfig.Change{change}, awsconfig.UpdateOptions{})
-		ui.Notes(errOut, notes...)
-		if err != nil {
-			return fmt.Errorf("nothing was changed in the AWS files: %w", err)
-		}
-		msg := fmt.Sprintf("Profile %s now gets its credentials from awsfed credential-process --profile %s", name, root)
-		for _, kv := range change.Set {
-			if kv.Key == profile.KeyRegion {
-				msg += fmt.Sprintf(" (region %s copied from profile %s)", kv.Value, root)
-			}
-		}
-		fmt.Fprintln(errOut, msg+".")
-	}
-	if m == nil {
-		return nil
-	}
-	_, notes, err := awsconfig.RemoveCredentials(paths.Credentials, root)
-	ui.Notes(errOut, notes...)
-	if err != nil {
-		return fmt.Errorf("credential_process is set, but the AWS CLI will keep using the keys in [%s] of %s until they are removed: %w", root, paths.Credentials, err)
-	}
-	fmt.Fprintf(errOut, "Moved the credentials of profile %s from [%s] of %s to %s, where credential-process keeps them: the AWS CLI would use keys in [%s] instead of running it.\n",
-		root, root, paths.Credentials, m.to.Where(), root)
 	return nil
 }
 
