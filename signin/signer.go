@@ -56,10 +56,11 @@ type Signer struct {
 	// then says how to log in at a terminal or renew without a person.
 	Unattended bool
 
-	prompter ui.Prompter // opened on first use
-	secrets  debugdump.Secrets
-	dump     *debugdump.Transport // with --debug-dir
-	keyring  keyringUse
+	prompter  ui.Prompter // opened on first use
+	canPrompt *bool       // decided on first use
+	secrets   debugdump.Secrets
+	dump      *debugdump.Transport // with --debug-dir
+	keyring   keyringUse
 }
 
 // Close closes the terminal, if a prompt opened it, and finishes the
@@ -73,9 +74,14 @@ func (o *Signer) Close() {
 	}
 }
 
-// CanPrompt reports whether a question may be asked.
+// CanPrompt reports whether a question may be asked: not with
+// --no-prompt, nor without a terminal. It is decided once per run.
 func (o *Signer) CanPrompt() bool {
-	return !o.Flags.NoPrompt && o.Streams.CanPrompt()
+	if o.canPrompt == nil {
+		can := !o.Flags.NoPrompt && o.Streams.CanPrompt()
+		o.canPrompt = &can
+	}
+	return *o.canPrompt
 }
 
 // prompt returns the terminal prompter, opening it on first use.
