@@ -393,7 +393,7 @@ func BenchmarkStatus300(b *testing.B) {
 
 // status300 is a config file of 300 awsfed profiles, each with two
 // profiles chained on it, one on the other, and a credentials file with
-// each profile's credentials: the files scripts/bench-status generates.
+// each profile's credentials: the files scripts/bench-renewals generates.
 func status300() (config, creds string) {
 	var c, k strings.Builder
 	for i := range 300 {
