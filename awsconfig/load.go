@@ -29,6 +29,40 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
+// NotFileError reports a path that is there but is no regular file (a
+// FIFO, a device, a folder): awsfed neither reads nor replaces it, so that
+// it never blocks on a FIFO nor swaps a device for a file.
+type NotFileError struct {
+	Path string
+	// What it is instead: "a folder", "a named pipe (FIFO)", "a device", …
+	What string
+}
+
+func (e *NotFileError) Error() string {
+	return fmt.Sprintf("%s is %s, not a regular file; point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a file", e.Path, e.What)
+}
+
+// checkRegular returns a *NotFileError when path (its target, for a
+// symbolic link) exists and is not a regular file, without opening it.
+func checkRegular(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil // a missing file is empty; other errors show on reading
+	}
+	what := "a special file"
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		what = "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	}
+	return &NotFileError{Path: path, What: what}
+}
+
 // File is the parsed content of a config or credentials file: sections in
 // file order, each a map from lowercased key to value. A File is not changed
 // by Update; load the file again to see a write.
@@ -55,8 +89,12 @@ func loadOptions() ini.LoadOptions {
 }
 
 // Load reads the config or credentials file at path. A missing file is an
-// empty File. A file that does not parse gives a *ParseError naming it.
+// empty File. A file that does not parse gives a *ParseError naming it; a
+// path that is no regular file, a *NotFileError, at once.
 func Load(path string) (*File, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{sections: map[string]map[string]string{}}, nil

@@ -69,6 +69,10 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 		}
 	}
 	target, err := resolve(path)
+	var notFile *NotFileError
+	if errors.As(err, &notFile) {
+		return nil, false, err
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
@@ -91,6 +95,9 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 	}()
 
 	old, info, err := readWritable(target)
+	if errors.As(err, &notFile) {
+		return nil, false, err
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
@@ -344,10 +351,7 @@ func resolve(path string) (string, error) {
 			return "", err
 		}
 		if info.Mode()&fs.ModeSymlink == 0 {
-			if !info.Mode().IsRegular() {
-				return "", fmt.Errorf("%s is not a regular file", p)
-			}
-			return p, nil
+			return p, checkRegular(p)
 		}
 		link, err := os.Readlink(p)
 		if err != nil {
@@ -388,6 +392,9 @@ func lock(path string, timeout time.Duration) (unlock func() error, err error) {
 // readWritable reads the file at path if it exists, checking that it may be
 // written, and returns its content and FileInfo (nil if it does not exist).
 func readWritable(path string) ([]byte, fs.FileInfo, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil

@@ -181,13 +181,15 @@ func (o *Signer) sessionPath(s *Settings) string {
 
 // SessionPath is the file that keeps the Google session of the settings'
 // user between runs: in $XDG_CONFIG_HOME, else home/.config, as
-// awsfed/google-session-USER.json. It is "" for another IdP or without a
-// user name. A sign-in keeps the session there and logout deletes it.
+// awsfed/google-session-USER.json. It is "" for another IdP, without a
+// user name, or when neither names an absolute folder (then no session is
+// kept, rather than one in the working folder). A sign-in keeps the
+// session there and logout deletes it.
 func SessionPath(s *Settings, home string, getenv func(string) string) string {
-	if s.IdP != "google" || s.Username == "" {
+	dir := cmp.Or(getenv("XDG_CONFIG_HOME"), filepath.Join(home, ".config"))
+	if s.IdP != "google" || s.Username == "" || !filepath.IsAbs(dir) {
 		return ""
 	}
-	dir := cmp.Or(getenv("XDG_CONFIG_HOME"), filepath.Join(home, ".config"))
 	return filepath.Join(dir, "awsfed", "google-session-"+safeName(s.Username)+".json")
 }
 

@@ -34,6 +34,7 @@ func exitCode(err error) int {
 	var (
 		usage   *profile.ConfigError
 		parse   *awsconfig.ParseError
+		notFile *awsconfig.NotFileError
 		refused *idp.RefusedError
 		input   *ui.InputNeededError
 		sts     *assume.Error
@@ -51,7 +52,7 @@ func exitCode(err error) int {
 		return exitRefused
 	case errors.As(err, &sts), errors.As(err, &fed) && fed.StatusCode != 0:
 		return exitAWS
-	case errors.As(err, &usage), errors.As(err, &parse), isFlagError(err):
+	case errors.As(err, &usage), errors.As(err, &parse), errors.As(err, &notFile), isFlagError(err):
 		return exitUsage
 	}
 	return exitError

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -166,9 +167,18 @@ func (o *loginOptions) profile() (*profile.Graph, string, error) {
 	return g, name, err
 }
 
-// loadGraph reads the AWS files the environment names.
+// loadGraph reads the AWS files the environment names. Every command that
+// reads or writes a file comes here first: without a home folder, the
+// default paths would be relative to the working folder, so they are
+// refused rather than written there.
 func loadGraph(deps *Deps) (*profile.Graph, error) {
-	return profile.Load(awsconfig.DefaultPaths(deps.Home, deps.Getenv))
+	paths := awsconfig.DefaultPaths(deps.Home, deps.Getenv)
+	for _, p := range []string{paths.Config, paths.Credentials, string(cacheDir(deps))} {
+		if !filepath.IsAbs(p) {
+			return nil, usagef("HOME is not set, so awsfed cannot tell where the AWS files and its cache are: set HOME, or AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and XDG_CACHE_HOME to absolute paths")
+		}
+	}
+	return profile.Load(paths)
 }
 
 // envProfile is the profile the environment names, as the AWS CLI reads it.
