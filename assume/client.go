@@ -1,7 +1,9 @@
 package assume
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,6 +69,16 @@ func DefaultRegion(roleARN string) string {
 	default:
 		return "us-east-1"
 	}
+}
+
+// CheckEndpoint refuses an STS endpoint that is no absolute http or https
+// URL, naming the variable it came from.
+func CheckEndpoint(variable, endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if endpoint == "" || err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return nil
+	}
+	return fmt.Errorf("%s=%q is not an endpoint URL such as https://sts.eu-west-1.amazonaws.com", variable, endpoint)
 }
 
 // EndpointFromEnv returns the STS endpoint the AWS CLI would use from the

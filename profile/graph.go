@@ -487,10 +487,10 @@ func (g *Graph) CycleThrough(name string, planned map[string]string) []string {
 // else, when env (AWS_PROFILE, else AWS_DEFAULT_PROFILE) names an awsfed
 // profile or a chain that starts at one, that awsfed profile; else
 // DefaultName. An env profile whose chain the AWS CLI cannot resolve is an
-// error, as in every command.
+// error, as in every command, and so is a flag that CheckName refuses.
 func (g *Graph) LoginName(flag, env string) (string, error) {
 	if flag != "" {
-		return flag, nil
+		return flag, CheckName(flag)
 	}
 	if env != "" {
 		c, err := g.Resolve(env)

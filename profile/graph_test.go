@@ -279,3 +279,22 @@ func TestAWSFedProcess(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckName(t *testing.T) {
+	for name, ok := range map[string]bool{"sts": true, "prod-admin": true, "a.b@c": true, "default": true, "x y": true,
+		"": false, "[": false, "x]y": false, "a\nb": false, " lead": false, "trail ": false, "DEFAULT": false, "tab\t": false} {
+		err := CheckName(name)
+		if _, isConfig := err.(*ConfigError); (err == nil) != ok || (err != nil && !isConfig) {
+			t.Errorf("CheckName(%q) = %v, want ok %v", name, err, ok)
+		}
+	}
+}
+
+func TestValidRegion(t *testing.T) {
+	for r, want := range map[string]bool{"eu-west-1": true, "us-gov-west-1": true, "cn-north-1": true, "ap-southeast-3": true,
+		"": false, "eu": false, "eu-": false, "EU-west-1": false, "eu west 1": false, "eu-west-1\n": false, "1u-west-1": false, "e-west-1": false} {
+		if got := ValidRegion(r); got != want {
+			t.Errorf("ValidRegion(%q) = %v, want %v", r, got, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 )
@@ -220,4 +221,49 @@ func ParseDuration(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("must be positive")
 	}
 	return d, nil
+}
+
+// CheckName refuses a profile name that cannot stand in a section header
+// of the AWS files as itself: empty, with a control character (a line
+// break would end the header), with [ or ], with space at either end
+// (which readers trim), or DEFAULT, which Python's configparser, and so
+// the AWS CLI, takes for the section of defaults.
+func CheckName(name string) error {
+	why := ""
+	switch {
+	case name == "":
+		why = "it is empty"
+	case strings.ContainsFunc(name, unicode.IsControl):
+		why = "it holds a line break or another control character"
+	case strings.ContainsAny(name, "[]"):
+		why = "it holds [ or ]"
+	case strings.TrimSpace(name) != name:
+		why = "it starts or ends with space"
+	case name == "DEFAULT":
+		why = "the AWS CLI reads [DEFAULT] as defaults for every section"
+	default:
+		return nil
+	}
+	return Errorf("profile name %q cannot be used: %s; pick another --profile", name, why)
+}
+
+// ValidRegion reports whether r has a region name's shape, such as
+// eu-west-1 or us-gov-west-1: lowercase letters, then dash-separated
+// lowercase letters and digits.
+func ValidRegion(r string) bool {
+	parts := strings.Split(r, "-")
+	if len(parts) < 2 || len(parts[0]) < 2 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" {
+			return false
+		}
+		for _, c := range p {
+			if !(c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -9,6 +9,7 @@ package signin
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 	"time"
 
@@ -90,13 +91,13 @@ func Resolve(f Flags, getenv func(string) string, g *profile.Graph, name string)
 	}
 
 	if f.Duration != "" {
-		d, err := profile.ParseDuration(f.Duration)
+		d, err := sessionDuration(f.Duration)
 		if err != nil {
 			return nil, profile.Errorf("--duration %q: %v", f.Duration, err)
 		}
 		s.Duration, s.durationFromFlag = d, true
 	} else if v := s.profile.Value(profile.KeyDuration, profile.KeyGoogleDuration); v != "" {
-		d, err := profile.ParseDuration(v)
+		d, err := sessionDuration(v)
 		if err != nil {
 			return nil, profile.Errorf("%s = %q in %s: %v", profile.KeyDuration, v, profile.Where(s.Profile, s.Paths.Config), err)
 		}
@@ -110,8 +111,35 @@ func Resolve(f Flags, getenv func(string) string, g *profile.Graph, name string)
 	s.keyring = k
 
 	s.regionInProfile = s.profile.Config(profile.KeyRegion) != ""
-	s.Region = cmp.Or(f.Region, strings.TrimSpace(getenv("AWS_REGION")), strings.TrimSpace(getenv("AWS_DEFAULT_REGION")), s.profile.Config(profile.KeyRegion))
+	for _, r := range []struct{ from, value string }{
+		{"--region", f.Region},
+		{"AWS_REGION", getenv("AWS_REGION")},
+		{"AWS_DEFAULT_REGION", getenv("AWS_DEFAULT_REGION")},
+		{"region in " + profile.Where(s.Profile, s.Paths.Config), s.profile.Section()[profile.KeyRegion]},
+	} {
+		if v := strings.TrimSpace(r.value); v != "" {
+			if !profile.ValidRegion(v) {
+				return nil, profile.Errorf("%s %q is not a region name such as eu-west-1", r.from, r.value)
+			}
+			s.Region = v
+			break
+		}
+	}
 	return s, nil
+}
+
+// sessionDuration reads a login's session length: a Go duration or
+// seconds, within what AssumeRoleWithSAML accepts (15 minutes to 12 hours),
+// so that a wrong value is refused before the person signs in.
+func sessionDuration(v string) (time.Duration, error) {
+	d, err := profile.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, err
+	case d < 15*time.Minute || d > 12*time.Hour:
+		return 0, fmt.Errorf("AWS allows 15m (900) to 12h (43200)")
+	}
+	return d, nil
 }
 
 // Read returns what profile name of g says about signing in (the IdP, the

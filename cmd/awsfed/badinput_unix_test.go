@@ -31,6 +31,18 @@ func TestBadInputs(t *testing.T) {
 		{name: "no HOME, the files named but no cache", setup: func(e *testEnv) { e.deps.Home = "" }, args: []string{"status"}, wantCode: 2, want: "XDG_CACHE_HOME"},
 		{name: "config file is a FIFO: login", setup: fifoConfig, args: []string{"login", "--profile", "jump"}, wantCode: 2, want: "is a named pipe (FIFO), not a regular file"},
 		{name: "config file is a FIFO: status", setup: fifoConfig, args: []string{"status"}, wantCode: 2, want: "is a named pipe (FIFO), not a regular file"},
+		{name: "profile name with [", args: login("--profile", "["), wantCode: 2, want: `profile name "[" cannot be used: it holds [ or ]`},
+		{name: "profile name x]y", args: login("--profile", "x]y"), wantCode: 2, want: "it holds [ or ]"},
+		{name: "profile name with a line break", args: login("--profile", "a\nb"), wantCode: 2, want: "line break"},
+		{name: "profile name with a leading space", args: login("--profile", " jump"), wantCode: 2, want: "starts or ends with space"},
+		{name: "profile name DEFAULT", args: login("--profile", "DEFAULT"), wantCode: 2, want: "[DEFAULT] as defaults"},
+		{name: "region with a line break", args: login("--region", "eu-west-1\nx"), wantCode: 2, want: `--region "eu-west-1\nx" is not a region name`},
+		{name: "AWS_REGION not a region", setup: func(e *testEnv) { e.env["AWS_REGION"] = "Europe" }, args: login(), wantCode: 2, want: `AWS_REGION "Europe" is not a region name`},
+		{name: "duration beyond 12h", args: login("--duration", "99999999"), wantCode: 2, want: "AWS allows 15m (900) to 12h (43200)"},
+		{name: "duration below 15m", args: login("--duration", "60"), wantCode: 2, want: "AWS allows 15m"},
+		{name: "STS endpoint not a URL", setup: func(e *testEnv) { e.env["AWS_ENDPOINT_URL_STS"] = "not-a-url" }, args: login(), wantCode: 2,
+			want: `AWS_ENDPOINT_URL_STS="not-a-url" is not an endpoint URL`},
+		{name: "configure credential-process --name with a line break", args: []string{"configure", "credential-process", "--name", "a\nb"}, wantCode: 2, want: "line break"},
 		{name: "credentials file is a folder", setup: func(e *testEnv) { e.env["AWS_SHARED_CREDENTIALS_FILE"] = filepath.Dir(e.creds) },
 			args: []string{"credential-process", "--profile", "jump"}, wantCode: 2, want: "is a folder, not a regular file"},
 	} {
@@ -38,7 +50,12 @@ func TestBadInputs(t *testing.T) {
 			e := newTestEnv(t, generictest.Options{})
 			e.env["AWSFED_PASSWORD"] = generictest.Password
 			config, creds := e.read(e.config), e.read(e.creds)
-			tt.setup(e)
+			if tt.setup != nil {
+				tt.setup(e)
+			}
+			if len(tt.args) > 0 && tt.args[0] == "login" {
+				tt.args = append(e.loginArgs(), tt.args[1:]...)
+			}
 			start := time.Now()
 			code := e.run(tt.args...)
 			if d := time.Since(start); d > 5*time.Second {
@@ -50,6 +67,9 @@ func TestBadInputs(t *testing.T) {
 			if n := len(e.sts.Requests()); n != 0 {
 				t.Errorf("%d requests to STS", n)
 			}
+			if n := e.idp.Requests(); n != 0 {
+				t.Errorf("%d requests to the IdP", n)
+			}
 			e.assertUnchanged(config, creds)
 			for _, p := range []string{".aws", ".cache", ".config"} {
 				if _, err := os.Lstat(p); err == nil {
@@ -60,6 +80,10 @@ func TestBadInputs(t *testing.T) {
 		})
 	}
 }
+
+// login is a login into the test IdP (see testEnv.loginArgs) with extra
+// flags; a later flag beats loginArgs' own.
+func login(extra ...string) []string { return append([]string{"login"}, extra...) }
 
 // noHome is a run without HOME and without the variables that name the
 // files.

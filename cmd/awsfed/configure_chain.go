@@ -38,8 +38,6 @@ type chainPatterns struct {
 	// profileName keeps names that every reader takes literally in a
 	// section header and in a source_profile value.
 	profileName *regexp.Regexp
-	// region is a region's shape, such as us-gov-west-1.
-	region *regexp.Regexp
 }
 
 func newChainPatterns() *chainPatterns {
@@ -48,7 +46,6 @@ func newChainPatterns() *chainPatterns {
 		sessionName: regexp.MustCompile(`^[\w+=,.@-]{2,64}$`),
 		externalID:  regexp.MustCompile(`^[\w+=,.@:/-]+$`),
 		profileName: regexp.MustCompile(`^[A-Za-z0-9_.@+=,:/~-]{1,128}$`),
-		region:      regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`),
 	}
 }
 
@@ -230,7 +227,7 @@ func (o *configureChainOptions) commonKeys() ([]awsconfig.KV, error) {
 	}
 	var kvs []awsconfig.KV
 	if o.region != "" {
-		if !o.pat.region.MatchString(o.region) {
+		if !profile.ValidRegion(o.region) {
 			return nil, usagef("--region %q is not a region name such as eu-west-1", o.region)
 		}
 		kvs = append(kvs, awsconfig.KV{Key: profile.KeyRegion, Value: o.region})

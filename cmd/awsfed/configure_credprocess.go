@@ -80,6 +80,9 @@ func runConfigureCredentialProcess(ctx context.Context, o *configureCredentialPr
 	if err != nil {
 		return err
 	}
+	if err := profile.CheckName(cmp.Or(o.name, name)); err != nil {
+		return err
+	}
 	p := g.Lookup(name)
 	if !p.IsAWSFed() {
 		return usagef("%s; nothing was changed", g.NotAWSFed(name))

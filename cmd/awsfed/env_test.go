@@ -153,12 +153,13 @@ AWS_CREDENTIAL_EXPIRATION=$EXP
 // TestEnvDotenvRefusesValue checks that a value docker would read back
 // differently fails the command, and prints nothing.
 func TestEnvDotenvRefusesValue(t *testing.T) {
-	u := newJumpUser(t, jumpExpiry, "region = 'eu-west-1'\n")
+	u := newJumpUser(t, jumpExpiry, "")
+	u.write(u.creds, strings.Replace(u.credsText, "aws_secret_access_key = it's secret", "aws_secret_access_key = 'quoted'", 1))
 	u.offline()
 	if code := u.run("env", "--profile", "jump", "--format", "dotenv"); code != 1 {
 		t.Errorf("exit %d, want 1: %s", code, u.errOut)
 	}
-	if u.out.Len() != 0 || !strings.Contains(u.errOut.String(), "AWS_REGION cannot be written in the dotenv format") {
+	if u.out.Len() != 0 || !strings.Contains(u.errOut.String(), "AWS_SECRET_ACCESS_KEY cannot be written in the dotenv format") {
 		t.Errorf("stdout %q, stderr %q", u.out, u.errOut)
 	}
 }

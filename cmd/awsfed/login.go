@@ -168,14 +168,20 @@ func (o *loginOptions) profile() (*profile.Graph, string, error) {
 }
 
 // loadGraph reads the AWS files the environment names. Every command that
-// reads or writes a file comes here first: without a home folder, the
-// default paths would be relative to the working folder, so they are
-// refused rather than written there.
+// reads or writes a file comes here first, so it also refuses what would
+// go wrong later: without a home folder the default paths would be
+// relative to the working folder, and an STS endpoint that is no URL
+// would fail only after the sign-in.
 func loadGraph(deps *Deps) (*profile.Graph, error) {
 	paths := awsconfig.DefaultPaths(deps.Home, deps.Getenv)
 	for _, p := range []string{paths.Config, paths.Credentials, string(cacheDir(deps))} {
 		if !filepath.IsAbs(p) {
 			return nil, usagef("HOME is not set, so awsfed cannot tell where the AWS files and its cache are: set HOME, or AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and XDG_CACHE_HOME to absolute paths")
+		}
+	}
+	for _, v := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
+		if err := assume.CheckEndpoint(v, deps.Getenv(v)); err != nil {
+			return nil, usagef("%s", err)
 		}
 	}
 	return profile.Load(paths)

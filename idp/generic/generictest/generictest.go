@@ -58,9 +58,10 @@ type Server struct {
 	t    testing.TB
 	opts Options
 
-	mu      sync.Mutex
-	posts   []string
-	session bool
+	mu       sync.Mutex
+	posts    []string
+	requests int
+	session  bool
 }
 
 // NewServer starts a TLS test IdP; it is closed when the test ends. Use
@@ -78,6 +79,13 @@ func NewServer(t testing.TB, opts Options) *Server {
 
 // SSOURL is the IdP-initiated sign-in URL.
 func (s *Server) SSOURL() string { return s.URL + "/sso" }
+
+// Requests returns how many requests the IdP has received so far.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
 
 // Posts returns the path and form body of every form posted so far.
 func (s *Server) Posts() []string {
@@ -170,7 +178,12 @@ func (s *Server) handler() http.Handler {
 		s.finish(w)
 		s.render(w, 200, "saml.html", s.opts.SAMLResponse)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests++
+		s.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) loginTemplate() string {
