@@ -113,8 +113,13 @@ func arnFields(arn string) ([]string, bool) {
 // when it already is, else the same bytes re-encoded.
 //
 // Errors wrap ErrTooLarge, ErrNotBase64, ErrNotXML or ErrNoRoles, or are a
-// *RoleValueError or *FieldError; see ParseAssertionXML.
+// *RoleValueError or *FieldError; see ParseAssertionXML. An empty (or
+// blank) SAMLResponse is a *RefusedError wrapping ErrNoAssertion: the IdP
+// chose to send none.
 func ParseAssertion(b64 string) (*Assertion, error) {
+	if strings.TrimSpace(b64) == "" {
+		return nil, &RefusedError{Err: ErrNoAssertion, Hint: "ask your IdP administrator whether your account may sign into AWS"}
+	}
 	if len(b64) > MaxAssertionSize {
 		return nil, fmt.Errorf("%w (%d bytes of base64)", ErrTooLarge, len(b64))
 	}

@@ -12,6 +12,9 @@ var (
 	ErrWrongPassword = errors.New("wrong username or password")
 	// ErrMFARejected means the IdP rejected the one-time codes sent, or no further code could be had.
 	ErrMFARejected = errors.New("one-time code rejected")
+	// ErrNoAssertion means the IdP posted an empty SAMLResponse: it issued
+	// no assertion for AWS.
+	ErrNoAssertion = errors.New("the IdP sent an empty SAMLResponse: it issued no assertion for AWS")
 )
 
 // RefusedError reports that the IdP refused the sign-in. Callers map it to

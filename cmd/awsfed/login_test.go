@@ -318,6 +318,8 @@ func TestLoginFailures(t *testing.T) {
 			wantCode: 2, wantText: "does not grant the role " + otherRole},
 		{name: "no roles", idp: generictest.Options{SAMLResponse: idptest.SAMLResponse(idptest.AssertionOptions{Roles: []string{}})},
 			setup: password(generictest.Password), wantCode: 3, wantText: "grants no AWS role"},
+		{name: "empty SAMLResponse", idp: generictest.Options{SAMLResponse: " "},
+			setup: password(generictest.Password), wantCode: 3, wantText: "the IdP sent an empty SAMLResponse: it issued no assertion for AWS"},
 		{name: "SAMLResponse not base64", idp: generictest.Options{SAMLResponse: "%%% not base64 %%%"},
 			setup: password(generictest.Password), wantCode: 1, wantText: "not base64"},
 		{name: "SAMLResponse not XML", idp: generictest.Options{SAMLResponse: "bm90IHhtbCBhdCBhbGw="},

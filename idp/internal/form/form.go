@@ -338,14 +338,23 @@ func (f *Form) Typeable() bool {
 	return false
 }
 
-// SAMLResponse returns the form carrying a SAMLResponse and its value.
+// SAMLResponse returns the form carrying a SAMLResponse and its value,
+// which may be empty: an IdP that posts an empty one has issued no
+// assertion, and the form must not be relayed to AWS. A form with a
+// non-empty value wins over one with an empty value.
 func (p *Page) SAMLResponse() (*Form, string, bool) {
+	var empty *Form
 	for _, f := range p.Forms {
-		if in := f.Input("SAMLResponse"); in != nil && strings.TrimSpace(in.Value) != "" {
+		in := f.Input("SAMLResponse")
+		switch {
+		case in == nil:
+		case strings.TrimSpace(in.Value) != "":
 			return f, in.Value, true
+		case empty == nil:
+			empty = f
 		}
 	}
-	return nil, "", false
+	return empty, "", empty != nil
 }
 
 // LoginForm returns the first form with a password input, or nil.
