@@ -44,6 +44,32 @@ type SAMLInput struct {
 	Assertion string
 	// Duration is the session length to ask for; 0 leaves it to STS (1h).
 	Duration time.Duration
+	// NotBefore and NotOnOrAfter are the assertion's validity window
+	// (zero: not stated), which WithSAML checks against Now, give or take
+	// ClockSkew, before it sends anything; a zero Now skips the check.
+	NotBefore, NotOnOrAfter, Now time.Time
+}
+
+// ClockSkew is how far this machine's clock may be from the IdP's before
+// WithSAML refuses an assertion as not yet, or no longer, valid.
+const ClockSkew = 5 * time.Minute
+
+// checkWindow refuses an assertion that is not valid at in.Now, give or
+// take ClockSkew, as STS would refuse it.
+func checkWindow(in SAMLInput) error {
+	at := func(t time.Time) string { return t.In(in.Now.Location()).Format("2006-01-02 15:04:05 MST") }
+	switch {
+	case in.Now.IsZero():
+	case !in.NotBefore.IsZero() && in.Now.Add(ClockSkew).Before(in.NotBefore):
+		return &Error{RoleARN: in.Role.RoleARN,
+			Reason: fmt.Sprintf("the SAML assertion is not valid before %s, %s from now by this machine's clock", at(in.NotBefore), in.NotBefore.Sub(in.Now).Round(time.Second)),
+			Hint:   "this machine's clock or the IdP's is wrong by more than 5 minutes: set the clock right, then log in again"}
+	case !in.NotOnOrAfter.IsZero() && !in.Now.Add(-ClockSkew).Before(in.NotOnOrAfter):
+		return &Error{RoleARN: in.Role.RoleARN,
+			Reason: fmt.Sprintf("the SAML assertion has expired: it was valid until %s, %s ago by this machine's clock", at(in.NotOnOrAfter), in.Now.Sub(in.NotOnOrAfter).Round(time.Second)),
+			Hint:   "log in again; if it happens again, check this machine's clock"}
+	}
+	return nil
 }
 
 // ChooseDuration returns the session length to ask STS for: the --duration
@@ -61,7 +87,8 @@ func ChooseDuration(flag, profile, assertion time.Duration) time.Duration {
 // WithSAML exchanges a SAML assertion for credentials of in.Role with one
 // unsigned AssumeRoleWithSAML call.
 //
-// A Duration outside 15m–12h is refused before any call. When STS answers
+// An assertion outside its validity window (see SAMLInput) and a Duration
+// outside 15m–12h are refused before any call. When STS answers
 // that the duration exceeds the role's MaxSessionDuration, WithSAML asks once
 // more for one hour and writes one line saying so to notices (which may be
 // nil). A session STS ends earlier because of the assertion's
@@ -75,6 +102,9 @@ func WithSAML(ctx context.Context, api SAMLAPI, in SAMLInput, notices io.Writer)
 	}
 	if in.Assertion == "" {
 		return nil, errors.New("assume: SAML assertion is empty")
+	}
+	if err := checkWindow(in); err != nil {
+		return nil, err
 	}
 	if in.Duration != 0 && (in.Duration < MinDuration || in.Duration > MaxDuration) {
 		return nil, &Error{

@@ -424,3 +424,37 @@ func TestDefaultRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestWithSAMLWindow refuses an assertion outside its validity window,
+// give or take ClockSkew, before anything is sent.
+func TestWithSAMLWindow(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name                    string
+		notBefore, notOnOrAfter time.Time
+		wantErr                 string
+	}{
+		{name: "valid", notBefore: now.Add(-time.Minute), notOnOrAfter: now.Add(5 * time.Minute)},
+		{name: "issued slightly ahead of this clock", notBefore: now.Add(4 * time.Minute), notOnOrAfter: now.Add(9 * time.Minute)},
+		{name: "not yet valid", notBefore: now.Add(time.Hour), notOnOrAfter: now.Add(time.Hour + 5*time.Minute),
+			wantErr: "the SAML assertion is not valid before 2026-11-22 10:00:00 UTC, 1h0m0s from now by this machine's clock"},
+		{name: "expired", notBefore: now.Add(-time.Hour), notOnOrAfter: now.Add(-10 * time.Minute),
+			wantErr: "the SAML assertion has expired: it was valid until 2026-11-22 08:50:00 UTC, 10m0s ago"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ststest.NewServer(t, ststest.WithClock(func() time.Time { return now }))
+			a := idptest.SAMLResponse(idptest.AssertionOptions{Now: tt.notBefore, NotOnOrAfter: tt.notOnOrAfter})
+			_, err := assume.WithSAML(t.Context(), newClient(srv), assume.SAMLInput{Role: testRole, Assertion: a,
+				NotBefore: tt.notBefore, NotOnOrAfter: tt.notOnOrAfter, Now: now}, nil)
+			var ae *assume.Error
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.wantErr != "" && (!errors.As(err, &ae) || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want an *assume.Error containing %q", err, tt.wantErr)
+			case tt.wantErr != "" && len(srv.Requests()) != 0:
+				t.Errorf("%d requests sent", len(srv.Requests()))
+			}
+		})
+	}
+}

@@ -51,6 +51,7 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 		Role:      role,
 		Assertion: a.Raw,
 		Duration:  assume.ChooseDuration(flagDuration, profileDuration, a.SessionDuration),
+		NotBefore: a.NotBefore, NotOnOrAfter: a.NotOnOrAfter, Now: o.Now(),
 	}, o.Streams.ErrOut)
 	if err != nil {
 		return nil, err

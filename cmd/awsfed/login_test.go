@@ -318,6 +318,8 @@ func TestLoginFailures(t *testing.T) {
 			wantCode: 2, wantText: "does not grant the role " + otherRole},
 		{name: "no roles", idp: generictest.Options{SAMLResponse: idptest.SAMLResponse(idptest.AssertionOptions{Roles: []string{}})},
 			setup: password(generictest.Password), wantCode: 3, wantText: "grants no AWS role"},
+		{name: "assertion not yet valid", idp: generictest.Options{SAMLResponse: idptest.SAMLResponse(idptest.AssertionOptions{Now: time.Now().Add(time.Hour)})},
+			setup: password(generictest.Password), wantCode: 5, wantText: "the SAML assertion is not valid before"},
 		{name: "empty SAMLResponse", idp: generictest.Options{SAMLResponse: " "},
 			setup: password(generictest.Password), wantCode: 3, wantText: "the IdP sent an empty SAMLResponse: it issued no assertion for AWS"},
 		{name: "SAMLResponse not base64", idp: generictest.Options{SAMLResponse: "%%% not base64 %%%"},
