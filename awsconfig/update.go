@@ -94,6 +94,11 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 		}
 	}()
 
+	// A writer killed half-way left its temporary file, a full copy of
+	// the file; under the lock no write is under way.
+	if err := atomicfile.RemoveStale(target, 0); err != nil {
+		notices = append(notices, fmt.Sprintf("could not remove a temporary file a killed awsfed left beside %s: %v", target, err))
+	}
 	old, info, err := readWritable(target)
 	if errors.As(err, &notFile) {
 		return nil, false, err

@@ -160,3 +160,27 @@ func ToCache(ctx context.Context, status io.Writer, p *profile.Profile, paths aw
 	}
 	return to.Where(), nil
 }
+
+// Remove removes the awsfed profile p's stored credentials, from [P] of
+// the credentials file and from the cache, with any temporary copy a
+// killed write left, under P's renewal lock, so that no renewal writes
+// meanwhile; still under the lock it then runs also (the sign-in's kept
+// session goes there). It reports whether there were credentials. Notes
+// for the person go to status.
+func Remove(ctx context.Context, status io.Writer, p *profile.Profile, paths awsconfig.Paths, cache credcache.Dir, also func(removed bool) error) (bool, error) {
+	unlock, err := Lock(ctx, status, cache, p.Name, LockWait)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	inFile, notes, err := awsconfig.RemoveCredentials(paths.Credentials, p.Name)
+	ui.Notes(status, notes...)
+	if err != nil {
+		return false, fmt.Errorf("nothing was removed: %w", err)
+	}
+	cached, err := cache.Remove(p.Name)
+	if err != nil {
+		return inFile, fmt.Errorf("nothing more was removed: %w", err)
+	}
+	return inFile || cached, also(inFile || cached)
+}

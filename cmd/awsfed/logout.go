@@ -9,8 +9,8 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
+	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
-	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // logoutOptions are the inputs of logout.
@@ -47,7 +47,7 @@ a login, and logout refuses to remove them.`,
 	return cmd
 }
 
-func runLogout(_ context.Context, o *logoutOptions) error {
+func runLogout(ctx context.Context, o *logoutOptions) error {
 	g, err := loadGraph(o.deps)
 	if err != nil {
 		return fmt.Errorf("nothing was removed: %w", err)
@@ -62,30 +62,25 @@ func runLogout(_ context.Context, o *logoutOptions) error {
 	}
 
 	var removed []string
-	ok, notes, err := awsconfig.RemoveCredentials(paths.Credentials, s.Profile)
-	ui.Notes(o.deps.Streams.ErrOut, notes...)
-	if err != nil {
-		return fmt.Errorf("nothing was removed: %w", err)
-	}
-	// A profile that runs credential_process keeps them in the cache.
-	cached, err := cacheDir(o.deps).Remove(s.Profile)
-	if err != nil {
-		return fmt.Errorf("nothing more was removed: %w", err)
-	}
-	if ok || cached {
-		removed = append(removed, "its credentials")
-	}
-	if path := signin.SessionPath(s, o.deps.Home, o.deps.Getenv); path != "" {
-		ok, err := cookiestore.Remove(path)
-		if err != nil && len(removed) > 0 {
-			return fmt.Errorf("removed the credentials of profile %s, but: %w", s.Profile, err)
+	_, err = renew.Remove(ctx, o.deps.Streams.ErrOut, g.Lookup(name), paths, cacheDir(o.deps), func(creds bool) error {
+		if creds {
+			removed = append(removed, "its credentials")
 		}
-		if err != nil {
-			return err
+		path := signin.SessionPath(s, o.deps.Home, o.deps.Getenv)
+		if path == "" {
+			return nil
+		}
+		ok, err := cookiestore.Remove(path)
+		if err != nil && creds {
+			return fmt.Errorf("removed the credentials of profile %s, but: %w", s.Profile, err)
 		}
 		if ok {
 			removed = append(removed, "the kept Google session of "+s.Username)
 		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 
 	if len(removed) == 0 {

@@ -309,3 +309,33 @@ func TestLogoutCachedCredentials(t *testing.T) {
 		t.Errorf("the credentials file changed:\n%s", got)
 	}
 }
+
+// TestLogoutLeavesNoTemporaries checks that the temporary copies a killed
+// write left beside the credentials file and in the cache (each holding
+// secret keys) are gone after logout.
+func TestLogoutLeavesNoTemporaries(t *testing.T) {
+	e := newTestEnv(t, generictest.Options{})
+	e.env["AWSFED_PASSWORD"] = generictest.Password
+	if code := e.run(e.loginArgs()...); code != 0 {
+		t.Fatalf("login: exit %d: %s", code, e.errOut)
+	}
+	cached := cacheDir(e.deps).Path("jump")
+	leftovers := []string{
+		filepath.Join(filepath.Dir(e.creds), ".credentials.4242.tmp"),
+		filepath.Join(filepath.Dir(cached), "."+filepath.Base(cached)+".4242.tmp"),
+	}
+	for _, p := range leftovers {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		e.write(p, "[jump]\naws_secret_access_key = SECRET\n")
+	}
+	if code := e.run("logout", "--profile", "jump"); code != 0 {
+		t.Fatalf("logout: exit %d: %s", code, e.errOut)
+	}
+	for _, p := range leftovers {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s is still there", p)
+		}
+	}
+}

@@ -7,10 +7,12 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Options say how Write writes.
@@ -26,10 +28,38 @@ type Options struct {
 	NoSync bool
 }
 
+// tempPattern is the name of Write's temporary files beside target, as
+// os.CreateTemp takes it: ".NAME.*.tmp".
+func tempPattern(target string) string { return "." + filepath.Base(target) + ".*.tmp" }
+
+// RemoveStale removes the temporary files a Write of target left behind
+// when its process was killed (each a full copy of what was written,
+// secrets included) that are older than age. With age 0 it removes all of
+// them: only when the caller holds the lock that every writer of target
+// takes, so that no write is under way.
+func RemoveStale(target string, age time.Duration) error {
+	dir := filepath.Dir(target)
+	names, err := filepath.Glob(filepath.Join(dir, tempPattern(target)))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range names {
+		fi, err := os.Lstat(n)
+		if err != nil || !fi.Mode().IsRegular() || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		if err := os.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Write replaces target with data.
 func Write(target string, data []byte, o Options) (err error) {
 	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp") // mode 0600
+	tmp, err := os.CreateTemp(dir, tempPattern(target)) // mode 0600
 	if err != nil {
 		return err
 	}
@@ -70,10 +100,13 @@ func Write(target string, data []byte, o Options) (err error) {
 }
 
 // WritePrivate replaces the file at path with data, for a file that holds
-// secrets: mode 0600, its folder created with mode 0700 if needed.
+// secrets: mode 0600, its folder created with mode 0700 if needed. It
+// first removes temporary files of path that a killed write left more than
+// a minute ago.
 func WritePrivate(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
+	_ = RemoveStale(path, time.Minute) // best effort: the write matters
 	return Write(path, data, Options{Perm: 0o600})
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestWritePrivate(t *testing.T) {
@@ -24,5 +25,50 @@ func TestWritePrivate(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*")); len(left) != 1 {
 		t.Errorf("folder holds %v, want only the file", left)
+	}
+}
+
+// TestRemoveStale removes the temporary files a killed Write left, by age,
+// and nothing else.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "credentials")
+	old := time.Now().Add(-2 * time.Minute)
+	files := map[string]bool{ // name: whether it is target's temporary file
+		"credentials": false, ".credentials.123.tmp": true, ".credentials.456.tmp": true,
+		".config.789.tmp": false, "credentials.lock": false, ".credentials.tmp": false,
+	}
+	for name := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name != ".credentials.456.tmp" {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	left := func() map[string]bool {
+		got := map[string]bool{}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			got[e.Name()] = true
+		}
+		return got
+	}
+	if err := RemoveStale(target, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(); got[".credentials.123.tmp"] || !got[".credentials.456.tmp"] || len(got) != len(files)-1 {
+		t.Errorf("after RemoveStale(1m): %v; want only the old temporary file gone", got)
+	}
+	if err := RemoveStale(target, 0); err != nil {
+		t.Fatal(err)
+	}
+	for name, temp := range files {
+		if left()[name] == temp {
+			t.Errorf("after RemoveStale(0): %s there: %v", name, !temp)
+		}
 	}
 }

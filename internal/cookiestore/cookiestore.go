@@ -122,9 +122,14 @@ func (s *Store) Save() error {
 	return nil
 }
 
-// Remove deletes a kept session and reports whether there was one; a
-// missing one is not an error.
+// Remove deletes a kept session, and any temporary copy a killed write
+// left, and reports whether there was one; a missing one is not an error.
+// Call it under the renewal lock of a profile of the session's user, which
+// the sign-ins that save the session hold.
 func Remove(path string) (removed bool, err error) {
+	if err := atomicfile.RemoveStale(path, 0); err != nil {
+		return false, fmt.Errorf("delete the kept session %s: %w", path, err)
+	}
 	err = os.Remove(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

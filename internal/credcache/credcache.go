@@ -118,9 +118,13 @@ func (d Dir) Save(profile string, c awsconfig.Credentials) error {
 	return nil
 }
 
-// Remove deletes profile's cached credentials and reports whether there
-// were any.
+// Remove deletes profile's cached credentials, and any temporary copy a
+// killed write left, and reports whether there were any. Call it under
+// the profile's renewal lock, which every writer of the cache holds.
 func (d Dir) Remove(profile string) (bool, error) {
+	if err := atomicfile.RemoveStale(d.Path(profile), 0); err != nil {
+		return false, fmt.Errorf("remove the cached credentials: %w", err)
+	}
 	err := os.Remove(d.Path(profile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
