@@ -13,6 +13,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/seed-2d15385e/awsfed/internal/httplimit"
 )
 
 var errNoCredentials = errors.New("STS answered without credentials")
@@ -162,6 +164,12 @@ func (e *Error) said() string {
 // not STS's (re set), no answer at all, or something else; call names the
 // STS action.
 func (e *Error) noAnswer(re *awshttp.ResponseError, call, secret string) {
+	var tooLarge *httplimit.TooLargeError
+	if errors.As(e.Err, &tooLarge) {
+		e.Reason = fmt.Sprintf("STS at %s: %v", orUnknown(e.Endpoint), tooLarge)
+		e.Hint = "check that AWS_ENDPOINT_URL_STS, if set, points at STS, and any proxy in between"
+		return
+	}
 	if re != nil {
 		e.Reason = fmt.Sprintf("STS at %s answered HTTP %d with something that is not an STS reply%s",
 			orUnknown(e.Endpoint), e.StatusCode, contentTypeNote(re))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/internal/httplimit"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
@@ -200,15 +202,21 @@ func cacheDir(deps *Deps) credcache.Dir {
 	return credcache.DefaultDir(deps.Home, deps.Getenv)
 }
 
+// transport returns deps.Transport with every response body bounded: no
+// IdP, STS or AWS page makes awsfed read without end.
+func transport(deps *Deps) func() http.RoundTripper {
+	return func() http.RoundTripper { return &httplimit.Transport{Base: deps.Transport()} }
+}
+
 // newSigner returns the IdP sign-in of one command run.
 func newSigner(deps *Deps, f signin.Flags, unattended bool) *signin.Signer {
 	return &signin.Signer{Streams: deps.Streams, Getenv: deps.Getenv, Home: deps.Home, Now: deps.Now,
-		Transport: deps.Transport, Prompter: deps.Prompter, Keyring: deps.Keyring, Flags: f, Unattended: unattended}
+		Transport: transport(deps), Prompter: deps.Prompter, Keyring: deps.Keyring, Flags: f, Unattended: unattended}
 }
 
 // newAssumer returns the STS AssumeRole client of chains, its MFA codes
 // asked through signer.
 func newAssumer(deps *Deps, signer *signin.Signer) *renew.Assumer {
-	return &renew.Assumer{Transport: deps.Transport,
+	return &renew.Assumer{Transport: transport(deps),
 		Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: signer.HopCodes, Status: deps.Streams.ErrOut}
 }

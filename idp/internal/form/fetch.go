@@ -21,9 +21,12 @@ func Do(c *http.Client, req *http.Request) (*Page, error) {
 		return nil, &ReachError{URL: req.URL, Err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage+1))
 	if err != nil {
 		return nil, &ReachError{URL: resp.Request.URL, Err: err}
+	}
+	if len(body) > maxPage {
+		return nil, &ReachError{URL: resp.Request.URL, Err: fmt.Errorf("the page is larger than %d MiB, which no sign-in page is: stopped reading", maxPage>>20)}
 	}
 	return Parse(resp.Request.URL, resp.StatusCode, body)
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
+)
+
+// endless is a server whose every answer is a body without end (it stops
+// when the client stops reading): prefix, then text.
+func endless(t *testing.T, contentType, prefix string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		if _, err := w.Write([]byte(prefix)); err != nil {
+			return
+		}
+		chunk := []byte(strings.Repeat("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 1000))
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestHostileServers checks that an IdP or an STS that answers without end
+// stops awsfed with one line and its exit code, having read a bounded
+// amount, with --debug-dir too, and writes nothing.
+func TestHostileServers(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		setup    func(e *testEnv) []string // the login's extra flags
+		wantCode int
+		want     string
+	}{
+		{name: "IdP answers without end", setup: func(e *testEnv) []string {
+			return []string{"--url", endless(t, "text/html", "<html><body><p>").URL + "/sso"}
+		}, wantCode: 1, want: "larger than 8 MiB"},
+		{name: "IdP answers without end, --debug-dir", setup: func(e *testEnv) []string {
+			return []string{"--url", endless(t, "text/html", "<html><body><p>").URL + "/sso", "--debug-dir", filepath.Join(t.TempDir(), "dump")}
+		}, wantCode: 1, want: "larger than 8 MiB"},
+		{name: "STS answers without end", setup: func(e *testEnv) []string {
+			e.env["AWS_ENDPOINT_URL_STS"] = endless(t, "text/xml", `<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithSAMLResult><Credentials><AccessKeyId>`).URL
+			return nil
+		}, wantCode: 5, want: "larger than 8 MiB"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEnv(t, generictest.Options{})
+			e.env["AWSFED_PASSWORD"] = generictest.Password
+			config, creds := e.read(e.config), e.read(e.creds)
+			extra := tt.setup(e)
+			start := time.Now()
+			code := e.run(e.loginArgs(extra...)...)
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if got := e.errOut.String(); code != tt.wantCode || !strings.Contains(got, tt.want) || strings.Count(got, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line with %q", code, got, tt.wantCode, tt.want)
+			}
+			e.assertUnchanged(config, creds)
+			for i, a := range extra {
+				if a == "--debug-dir" {
+					var size int64
+					filepath.Walk(extra[i+1], func(_ string, fi os.FileInfo, err error) error {
+						if err == nil {
+							size += fi.Size()
+						}
+						return nil
+					})
+					if size > 9<<20 {
+						t.Errorf("the debug dump holds %d bytes", size)
+					}
+				}
+			}
+		})
+	}
+}
