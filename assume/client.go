@@ -1,13 +1,17 @@
 package assume
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/seed-2d15385e/awsfed/internal/httplimit"
 )
 
 // ClientOptions says where NewClient's STS client sends its requests.
@@ -42,7 +46,18 @@ func (o ClientOptions) stsOptions(creds aws.CredentialsProvider) sts.Options {
 	opts := sts.Options{
 		Region:      region,
 		Credentials: creds,
-		RetryMode:   aws.RetryModeStandard,
+		// The standard retryer (three attempts), but a request that ran
+		// out of time (httplimit) is not tried again: the server is not
+		// answering, and the person waits.
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				var te *httplimit.TimeoutError
+				if errors.As(err, &te) {
+					return aws.FalseTernary
+				}
+				return aws.UnknownTernary
+			})}, o.Retryables...)
+		}),
 	}
 	if o.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(o.Endpoint)

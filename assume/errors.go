@@ -170,6 +170,12 @@ func (e *Error) noAnswer(re *awshttp.ResponseError, call, secret string) {
 		e.Hint = "check that AWS_ENDPOINT_URL_STS, if set, points at STS, and any proxy in between"
 		return
 	}
+	var timeout *httplimit.TimeoutError
+	if errors.As(e.Err, &timeout) {
+		e.Reason = fmt.Sprintf("STS at %s: %v", orUnknown(endpointOr(e.Endpoint, timeout.Host)), timeout)
+		e.Hint = "check AWS_ENDPOINT_URL_STS if it is set"
+		return
+	}
 	if re != nil {
 		e.Reason = fmt.Sprintf("STS at %s answered HTTP %d with something that is not an STS reply%s",
 			orUnknown(e.Endpoint), e.StatusCode, contentTypeNote(re))
@@ -185,6 +191,14 @@ func (e *Error) noAnswer(re *awshttp.ResponseError, call, secret string) {
 	}
 	e.Reason = fmt.Sprintf("%s for %s failed: %s", call, e.RoleARN, oneLine(e.Err.Error(), secret))
 	e.Hint = "run again; if it keeps failing, check the network and AWS_ENDPOINT_URL_STS if it is set"
+}
+
+// endpointOr is endpoint, or host when endpoint is not known.
+func endpointOr(endpoint, host string) string {
+	if endpoint != "" {
+		return endpoint
+	}
+	return host
 }
 
 func durationOrDefault(d time.Duration) time.Duration {

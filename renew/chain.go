@@ -21,9 +21,10 @@ import (
 
 // Assumer assumes the roles of chains with STS AssumeRole.
 type Assumer struct {
-	// Transport returns the round tripper of the STS requests; called
-	// only when a role is assumed, so that a command that assumes none
-	// builds no network client.
+	// Transport returns the round tripper of the STS requests, which
+	// bounds their time and size (internal/httplimit); called only when
+	// a role is assumed, so that a command that assumes none builds no
+	// network client.
 	Transport func() http.RoundTripper
 	// Endpoint is the STS endpoint (AWS_ENDPOINT_URL_STS); "" for AWS's.
 	Endpoint string
@@ -72,7 +73,7 @@ func clampNote(clamped []string) []string {
 // by calls that share codes, which serialises the MFA codes' prompts.
 func (a *Assumer) assume(ctx context.Context, c awsconfig.Credentials, rootRegion string, hops []profile.Hop, codes *sync.Mutex) (awsconfig.Credentials, error) {
 	session := cmp.Or(SessionName(c.PrincipalARN), "awsfed")
-	httpClient := &http.Client{Transport: a.Transport(), Timeout: 60 * time.Second}
+	httpClient := &http.Client{Transport: a.Transport()}
 	prev := c
 	for _, h := range hops {
 		client := assume.NewSignedClient(assume.ClientOptions{

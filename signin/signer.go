@@ -40,7 +40,10 @@ type Signer struct {
 	// Home is the user's home folder, for the kept IdP session.
 	Home string
 	Now  func() time.Time
-	// Transport returns the base HTTP transport for IdP and AWS traffic.
+	// Transport returns the HTTP transport for IdP and AWS traffic. It
+	// bounds each request's time and answer's size (cmd wraps it with
+	// internal/httplimit): the clients built on it set no timeout of
+	// their own, so that AWSFED_NETWORK_TIMEOUT is the one setting.
 	Transport func() http.RoundTripper
 	// Prompter opens the terminal for questions; called only when a
 	// question must be asked.
@@ -107,7 +110,7 @@ func (o *Signer) httpClient(jar http.CookieJar) (*http.Client, error) {
 		}
 		rt, o.dump = d, d
 	}
-	return &http.Client{Transport: rt, Jar: jar, Timeout: 60 * time.Second}, nil
+	return &http.Client{Transport: rt, Jar: jar}, nil
 }
 
 // SignIn signs into the IdP of s and returns its assertion. A Google

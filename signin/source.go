@@ -39,7 +39,7 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	if region == "" {
 		region = assume.DefaultRegion(role.RoleARN)
 	}
-	stsHTTP := &http.Client{Transport: o.Transport(), Timeout: 60 * time.Second}
+	stsHTTP := &http.Client{Transport: o.Transport()}
 	client := assume.NewClient(assume.ClientOptions{Region: region, Endpoint: assume.EndpointFromEnv(o.Getenv), HTTPClient: stsHTTP})
 	var flagDuration, profileDuration time.Duration
 	if s.durationFromFlag {

@@ -100,7 +100,7 @@ func runConsole(ctx context.Context, o *consoleOptions) error {
 	if endpoint == "" {
 		endpoint = p.FederationURL()
 	}
-	client := &http.Client{Transport: transport(o.deps)(), Timeout: 30 * time.Second}
+	client := &http.Client{Transport: transport(o.deps)()}
 	token, err := federation.SigninToken(ctx, client, endpoint, r.Credentials)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,23 @@ func endless(t *testing.T, contentType, prefix string) *httptest.Server {
 	return srv
 }
 
+// hung is a server that accepts every request and never answers; it
+// counts the requests.
+func hung(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	n := new(atomic.Int32)
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(stop); srv.Close() })
+	return srv, n
+}
+
 // TestHostileServers checks that an IdP or an STS that answers without end
 // stops awsfed with one line and its exit code, having read a bounded
 // amount, with --debug-dir too, and writes nothing.
@@ -52,6 +70,26 @@ func TestHostileServers(t *testing.T) {
 			e.env["AWS_ENDPOINT_URL_STS"] = endless(t, "text/xml", `<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithSAMLResult><Credentials><AccessKeyId>`).URL
 			return nil
 		}, wantCode: 5, want: "larger than 8 MiB"},
+		{name: "IdP never answers", setup: func(e *testEnv) []string {
+			e.env["AWSFED_NETWORK_TIMEOUT"] = "300ms"
+			srv, _ := hung(t)
+			return []string{"--url", srv.URL + "/sso"}
+		}, wantCode: 1, want: "did not answer within 300ms: check that it is up and reachable"},
+		{name: "STS never answers, and is asked once", setup: func(e *testEnv) []string {
+			e.env["AWSFED_NETWORK_TIMEOUT"] = "300ms"
+			srv, n := hung(t)
+			t.Cleanup(func() {
+				if got := n.Load(); got != 1 {
+					t.Errorf("STS was asked %d times, want once", got)
+				}
+			})
+			e.env["AWS_ENDPOINT_URL_STS"] = srv.URL
+			return nil
+		}, wantCode: 5, want: "did not answer within 300ms"},
+		{name: "AWSFED_NETWORK_TIMEOUT not a duration", setup: func(e *testEnv) []string {
+			e.env["AWSFED_NETWORK_TIMEOUT"] = "soon"
+			return nil
+		}, wantCode: 2, want: `AWSFED_NETWORK_TIMEOUT="soon": not a duration`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newTestEnv(t, generictest.Options{})

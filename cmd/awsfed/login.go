@@ -186,7 +186,24 @@ func loadGraph(deps *Deps) (*profile.Graph, error) {
 			return nil, usagef("%s", err)
 		}
 	}
+	if _, err := networkTimeout(deps); err != nil {
+		return nil, err
+	}
 	return profile.Load(paths)
+}
+
+// networkTimeout is how long one request may take: AWSFED_NETWORK_TIMEOUT
+// (a Go duration or seconds), else httplimit.DefaultTimeout.
+func networkTimeout(deps *Deps) (time.Duration, error) {
+	v := deps.Getenv("AWSFED_NETWORK_TIMEOUT")
+	if v == "" {
+		return httplimit.DefaultTimeout, nil
+	}
+	d, err := profile.ParseDuration(v)
+	if err != nil {
+		return 0, usagef("AWSFED_NETWORK_TIMEOUT=%q: %v", v, err)
+	}
+	return d, nil
 }
 
 // envProfile is the profile the environment names, as the AWS CLI reads it.
@@ -202,10 +219,14 @@ func cacheDir(deps *Deps) credcache.Dir {
 	return credcache.DefaultDir(deps.Home, deps.Getenv)
 }
 
-// transport returns deps.Transport with every response body bounded: no
-// IdP, STS or AWS page makes awsfed read without end.
+// transport returns deps.Transport with every request bounded in time
+// (AWSFED_NETWORK_TIMEOUT, checked by loadGraph) and every answer in size:
+// no IdP, STS or AWS server makes awsfed hang or read without end.
 func transport(deps *Deps) func() http.RoundTripper {
-	return func() http.RoundTripper { return &httplimit.Transport{Base: deps.Transport()} }
+	return func() http.RoundTripper {
+		timeout, _ := networkTimeout(deps)
+		return &httplimit.Transport{Base: deps.Transport(), Timeout: timeout}
+	}
 }
 
 // newSigner returns the IdP sign-in of one command run.
