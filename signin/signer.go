@@ -157,7 +157,7 @@ func (o *Signer) SignIn(ctx context.Context, s *Settings) (*idp.Assertion, error
 		}
 	}
 	a, err := p.Authenticate(ctx, in)
-	err = o.settleKeyring(ctx, s, err)
+	err = o.masked(o.settleKeyring(ctx, s, err))
 	var needed *ui.InputNeededError
 	if o.Unattended && errors.As(err, &needed) {
 		err = o.unattended(s, needed)
@@ -172,6 +172,28 @@ func (o *Signer) SignIn(ctx context.Context, s *Settings) (*idp.Assertion, error
 	}
 	return a, err
 }
+
+// masked returns err, or, when its message quotes a secret of this run (a
+// page that echoes the typed password, say), err with that message masked.
+// errors.Is and errors.As still see err.
+func (o *Signer) masked(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := o.secrets.ScrubString(err.Error()); msg != err.Error() {
+		return &maskedError{err: err, msg: msg}
+	}
+	return err
+}
+
+// maskedError is an error whose message had secrets masked.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // sessionPath is the file that keeps the IdP session of this user between
 // runs (Google only), or "" with --no-session-cache.

@@ -122,3 +122,34 @@ func TestHostileServers(t *testing.T) {
 		})
 	}
 }
+
+// TestEchoedPasswordMasked checks that a password the IdP echoes on its
+// error page, HTML-escaped, shows neither in awsfed's message nor in the
+// --debug-dir dump.
+func TestEchoedPasswordMasked(t *testing.T) {
+	const pw = `p&<a>"s's` // escaped differently by every server
+	e := newTestEnv(t, generictest.Options{EchoPassword: true})
+	e.env["AWSFED_PASSWORD"] = pw
+	dump := filepath.Join(t.TempDir(), "dump")
+	if code := e.run(e.loginArgs("--debug-dir", dump)...); code != 3 {
+		t.Fatalf("exit %d, want 3: %s", code, e.errOut)
+	}
+	if got := e.errOut.String(); strings.Contains(got, pw) || !strings.Contains(got, "(you typed ********)") {
+		t.Errorf("stderr %q: want the echoed password masked", got)
+	}
+	entries, err := os.ReadDir(dump)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("dump: %v", err)
+	}
+	for _, en := range entries {
+		b, err := os.ReadFile(filepath.Join(dump, en.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, form := range []string{pw, "p&amp;&lt;a&gt;&#34;s&#39;s", "p%26%3Ca%3E%22s%27s"} {
+			if strings.Contains(string(b), form) {
+				t.Errorf("%s holds the password as %q", en.Name(), form)
+			}
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -82,7 +83,28 @@ func (s *Secrets) Add(v string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.values = append(s.values, v, url.QueryEscape(v), url.PathEscape(v))
+	q := strconv.Quote(v) // as a message quotes it with %q
+	s.values = append(s.values, v, url.QueryEscape(v), url.PathEscape(v), q[1:len(q)-1])
+	// As a page quotes it: HTML-escaped in the styles servers use.
+	for _, r := range htmlEscapers {
+		if e := r.Replace(v); e != v {
+			s.values = append(s.values, e)
+		}
+	}
+}
+
+// htmlEscapers escape text for HTML as servers do: Go's html package, PHP's
+// htmlspecialchars (ENT_QUOTES, and HTML5), and hexadecimal references.
+var htmlEscapers = []*strings.Replacer{
+	strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;"),
+	strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#039;"),
+	strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;"),
+	strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;"),
+}
+
+// ScrubString is Scrub for text.
+func (s *Secrets) ScrubString(v string) string {
+	return string(s.Scrub([]byte(v)))
 }
 
 // Scrub returns b with every registered secret replaced by Mask.

@@ -141,3 +141,16 @@ func FuzzIsSecretField(f *testing.F) {
 		}
 	})
 }
+
+// TestScrubEscapedForms masks a secret however a page or a message quotes
+// it: as is, URL-encoded, HTML-escaped in each server's style, or Go-quoted.
+func TestScrubEscapedForms(t *testing.T) {
+	var s Secrets
+	s.Add(`p&<a>"s's`)
+	for _, form := range []string{`p&<a>"s's`, "p%26%3Ca%3E%22s%27s", "p&amp;&lt;a&gt;&#34;s&#39;s", "p&amp;&lt;a&gt;&quot;s&#039;s",
+		"p&amp;&lt;a&gt;&quot;s&apos;s", "p&amp;&lt;a&gt;&quot;s&#x27;s", `p&<a>\"s's`} {
+		if got := s.ScrubString("before " + form + " after"); got != "before "+Mask+" after" {
+			t.Errorf("Scrub(%q) = %q", form, got)
+		}
+	}
+}

@@ -50,6 +50,10 @@ type Options struct {
 	// SAMLResponse is the value of the SAMLResponse field (default:
 	// idptest.DefaultSAMLResponse(), granting RoleARN).
 	SAMLResponse string
+	// EchoPassword makes the error of a wrong password quote the password
+	// that was posted (HTML-escaped, as the page's text), as careless IdPs
+	// do.
+	EchoPassword bool
 }
 
 // Server is a running test IdP.
@@ -149,7 +153,11 @@ func (s *Server) handler() http.Handler {
 			s.t.Errorf("login posted to %q with AuthState %q", r.URL, r.PostForm.Get("AuthState"))
 		}
 		if r.PostForm.Get("username") != Username || r.PostForm.Get("password") != Password {
-			s.render(w, 200, s.loginTemplate(), map[string]string{"AuthState": "abc:def", "Error": "Incorrect username or password"})
+			msg := "Incorrect username or password"
+			if s.opts.EchoPassword {
+				msg += " (you typed " + r.PostForm.Get("password") + ")"
+			}
+			s.render(w, 200, s.loginTemplate(), map[string]string{"AuthState": "abc:def", "Error": msg})
 			return
 		}
 		if s.opts.MFA {
