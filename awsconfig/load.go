@@ -276,6 +276,15 @@ func (f *File) Section(name string) (map[string]string, bool) {
 	return maps.Clone(m), true
 }
 
+// Each calls fn with every section's name and keys, in file order. The
+// map is the File's own, not a copy: fn must not change it. It spares a
+// reader of every section (a graph of the profiles) a copy of the file.
+func (f *File) Each(fn func(name string, keys map[string]string)) {
+	for _, n := range f.names {
+		fn(n, f.sections[n])
+	}
+}
+
 // SectionNames returns the names of the file's sections in file order.
 func (f *File) SectionNames() []string {
 	return slices.Clone(f.names)

@@ -67,37 +67,32 @@ func (g *Graph) resolveAll() []result {
 // prefers it); every credentials file section is a profile, as in the AWS
 // CLI, which merges its keys over the config file's.
 func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
-	sections := cfg.SectionNames()
-	var credsSections []string
-	if creds != nil {
-		credsSections = creds.SectionNames()
-	}
-	g := &Graph{paths: paths, names: make([]string, 0, len(sections)+len(credsSections)),
-		profiles: make(map[string]*Profile, len(sections)+len(credsSections))}
-	for _, sec := range sections {
+	g := &Graph{paths: paths, profiles: map[string]*Profile{}}
+	cfg.Each(func(sec string, kv map[string]string) {
 		name, ok := strings.CutPrefix(sec, "profile ")
 		if !ok && sec != "default" {
-			continue // [sso-session x], [services x], …
+			return // [sso-session x], [services x], …
 		}
 		if !ok {
 			name = sec
 		}
 		if cfg.ProfileSection(name) != sec {
-			continue // [default] beside [profile default], which wins
+			return // [default] beside [profile default], which wins
 		}
-		kv, _ := cfg.Section(sec)
 		g.names = append(g.names, name)
 		g.profiles[name] = &Profile{Name: name, section: sec, config: kv}
+	})
+	if creds == nil {
+		return g
 	}
-	for _, name := range credsSections {
-		kv, _ := creds.Section(name)
+	creds.Each(func(name string, kv map[string]string) {
 		if p, ok := g.profiles[name]; ok {
 			p.creds = kv
-			continue
+			return
 		}
 		g.names = append(g.names, name)
 		g.profiles[name] = &Profile{Name: name, creds: kv}
-	}
+	})
 	return g
 }
 
