@@ -863,7 +863,7 @@ func FuzzParseAssertion(f *testing.F) {
 			if err != nil {
 				var rv *RoleValueError
 				var fe *FieldError
-				if !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrNotBase64) && !errors.Is(err, ErrNotXML) &&
+				if !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrNotBase64) && !errors.Is(err, ErrNotXML) && !errors.Is(err, ErrNoAssertion) &&
 					!errors.Is(err, ErrNoRoles) && !errors.As(err, &rv) && !errors.As(err, &fe) {
 					t.Fatalf("error of no documented kind: %v", err)
 				}

@@ -119,3 +119,38 @@ func TestLockGivesUpWithContext(t *testing.T) {
 		t.Errorf("Lock = %v, want the deadline", err)
 	}
 }
+
+// FuzzLoad reads any bytes as a cached credentials file: never a panic,
+// never credentials without both keys, and what Save wrote reads back.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(`{"Version":1,"AccessKeyId":"ASIA","SecretAccessKey":"s","SessionToken":"t","Expiration":"2026-01-01T00:00:00Z","PrincipalArn":"arn"}`))
+	f.Add([]byte(`{"AccessKeyId":"","SecretAccessKey":null}`))
+	f.Add([]byte("\x00\xff{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := Dir(t.TempDir())
+		if err := os.MkdirAll(filepath.Dir(d.Path("p")), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(d.Path("p"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, ok, err := d.Load("p")
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if ok != (c.AccessKeyID != "" && c.SecretAccessKey != "") {
+			t.Fatalf("Load = %+v, %v", c, ok)
+		}
+		if !ok {
+			return
+		}
+		if err := d.Save("p", c); err != nil {
+			t.Fatal(err)
+		}
+		back, ok2, err := d.Load("p")
+		if err != nil || !ok2 || back.AccessKeyID != c.AccessKeyID || back.SecretAccessKey != c.SecretAccessKey ||
+			back.SessionToken != c.SessionToken || back.PrincipalARN != c.PrincipalARN || !back.Expiration.Equal(c.Expiration.Truncate(time.Second)) {
+			t.Fatalf("saved %+v, read back %+v, %v, %v", c, back, ok2, err)
+		}
+	})
+}
