@@ -115,9 +115,9 @@ func Resolve(f Flags, getenv func(string) string, g *profile.Graph, name string)
 		{"--region", f.Region},
 		{"AWS_REGION", getenv("AWS_REGION")},
 		{"AWS_DEFAULT_REGION", getenv("AWS_DEFAULT_REGION")},
-		{"region in " + profile.Where(s.Profile, s.Paths.Config), s.profile.Section()[profile.KeyRegion]},
+		{"region in " + profile.Where(s.Profile, s.Paths.Config), s.profile.Config(profile.KeyRegion)},
 	} {
-		if v := strings.TrimSpace(r.value); v != "" {
+		if v := r.value; v != "" {
 			if !profile.ValidRegion(v) {
 				return nil, profile.Errorf("%s %q is not a region name such as eu-west-1", r.from, r.value)
 			}
