@@ -42,6 +42,28 @@ func (e *NotFileError) Error() string {
 	return fmt.Sprintf("%s is %s, not a regular file; point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a file", e.Path, e.What)
 }
 
+// AccessError reports a file, or its folder, that the user awsfed runs as
+// may not read or write (permission denied).
+type AccessError struct {
+	Path string
+	// Op is what was refused: "read" the file, "write" it, or "create"
+	// a file in its folder.
+	Op  string
+	Err error
+}
+
+func (e *AccessError) Error() string {
+	switch e.Op {
+	case "write":
+		return fmt.Sprintf("cannot write %s: permission denied: this user may not write it; fix its owner or mode; nothing was written", e.Path)
+	case "create":
+		return fmt.Sprintf("cannot write %s: permission denied: this user may not create files in its folder; fix the folder's owner or mode; nothing was written", e.Path)
+	}
+	return fmt.Sprintf("cannot read %s: permission denied: this user may not read it; fix its owner or mode", e.Path)
+}
+
+func (e *AccessError) Unwrap() error { return e.Err }
+
 // checkRegular returns a *NotFileError when path (its target, for a
 // symbolic link) exists and is not a regular file, without opening it.
 func checkRegular(path string) error {
@@ -96,10 +118,12 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return &File{sections: map[string]map[string]string{}}, nil
-	}
-	if err != nil {
+	case errors.Is(err, fs.ErrPermission):
+		return nil, &AccessError{Path: path, Op: "read", Err: fs.ErrPermission}
+	case err != nil:
 		return nil, err
 	}
 	return parse(path, data)

@@ -85,6 +85,9 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
 	unlock, err := lock(target+".lock", opts.LockTimeout)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, false, &AccessError{Path: target, Op: "create", Err: fs.ErrPermission}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
@@ -102,6 +105,9 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 	old, info, err := readWritable(target)
 	if errors.As(err, &notFile) {
 		return nil, false, err
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, false, &AccessError{Path: target, Op: "write", Err: fs.ErrPermission}
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
@@ -145,6 +151,9 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 		return notices, false, nil
 	}
 	if err := atomicfile.Write(target, []byte(data), atomicfile.Options{Perm: perm, Like: info, NoSync: opts.noSync}); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, false, &AccessError{Path: target, Op: "create", Err: fs.ErrPermission}
+		}
 		return nil, false, fmt.Errorf("update %s: %w", path, err)
 	}
 	return notices, od.text != data, nil

@@ -35,6 +35,7 @@ func exitCode(err error) int {
 		usage   *profile.ConfigError
 		parse   *awsconfig.ParseError
 		notFile *awsconfig.NotFileError
+		access  *awsconfig.AccessError
 		refused *idp.RefusedError
 		input   *ui.InputNeededError
 		sts     *assume.Error
@@ -52,7 +53,7 @@ func exitCode(err error) int {
 		return exitRefused
 	case errors.As(err, &sts), errors.As(err, &fed) && fed.StatusCode != 0:
 		return exitAWS
-	case errors.As(err, &usage), errors.As(err, &parse), errors.As(err, &notFile), isFlagError(err):
+	case errors.As(err, &usage), errors.As(err, &parse), errors.As(err, &notFile), errors.As(err, &access), isFlagError(err):
 		return exitUsage
 	}
 	return exitError

@@ -11,12 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/assume/ststest"
+	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
 	"github.com/seed-2d15385e/awsfed/idp/idptest"
 )
@@ -298,7 +298,6 @@ func TestReliabilityBadInputs(t *testing.T) {
 			if got := readOrNone(h.creds); got != creds {
 				t.Error("the credentials file changed")
 			}
-			relTried.Add(1)
 		})
 	}
 }
@@ -315,5 +314,147 @@ func readOrNone(path string) string {
 // b64 is s in standard base64, as an IdP posts a SAMLResponse.
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
-// relTried counts the bad inputs tried, for TestMain's summary line.
-var relTried atomic.Int32
+// TestReliabilityFileAccess runs awsfed as a user who may not read the
+// config file, or may not write in the folder of the AWS files: exit 2,
+// one line naming the file and what to fix, nothing changed. As root it
+// runs awsfed as nobody (uid 65534); as anyone else, as that user.
+func TestReliabilityFileAccess(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// lock makes the home's files or folder off limits.
+		lock func(h *relHome) error
+		want string
+	}{
+		{name: "config file unreadable", lock: func(h *relHome) error { return os.Chmod(h.config, 0o000) },
+			want: "cannot read " + "CONFIG: permission denied: this user may not read it; fix its owner or mode"},
+		{name: "folder of the AWS files read-only", lock: func(h *relHome) error { return os.Chmod(filepath.Dir(h.creds), 0o500) },
+			want: "cannot write CREDS: permission denied: this user may not create files in its folder"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newRelHome(t, generictest.Options{})
+			bin := asOtherUser(t, h)
+			config, creds := h.read(h.config), h.read(h.creds)
+			if err := tt.lock(h); err != nil {
+				t.Fatal(err)
+			}
+			r := h.run(nil, "", bin, login()...)
+			want := strings.NewReplacer("CONFIG", h.config, "CREDS", h.creds).Replace(tt.want)
+			if r.code != 2 || !strings.HasPrefix(r.stderr, "awsfed: "+want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line starting %q", r.code, r.stderr, "awsfed: "+want)
+			}
+			os.Chmod(h.config, 0o600)
+			os.Chmod(filepath.Dir(h.creds), 0o700)
+			if h.read(h.config) != config || h.read(h.creds) != creds {
+				t.Error("a file changed")
+			}
+		})
+	}
+}
+
+// asOtherUser makes h's runs those of another user than root, as a person
+// runs awsfed: as root, nobody (uid 65534), who gets h's home and a copy of
+// awsfed it may run; else the current user. It returns the awsfed to run.
+func asOtherUser(t *testing.T, h *relHome) string {
+	t.Helper()
+	if os.Getuid() != 0 {
+		return bins.awsfed
+	}
+	const nobody = 65534
+	base, err := os.MkdirTemp("", "awsfed-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(base, "awsfed")
+	b, err := os.ReadFile(bins.awsfed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The home moves under base, where nobody may enter, and becomes
+	// nobody's.
+	home := filepath.Join(base, "home")
+	if err := os.Rename(h.dir, home); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Rename(home, h.dir) }) // for t.TempDir's own clean-up
+	old := h.dir
+	h.dir, h.config, h.creds = home, filepath.Join(home, ".aws", "config"), filepath.Join(home, ".aws", "credentials")
+	for i, kv := range h.env {
+		h.env[i] = strings.ReplaceAll(kv, old, home)
+	}
+	if err := filepath.Walk(home, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, nobody, nobody)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.sysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	return bin
+}
+
+// TestReliabilityOddFiles logs in with files that are odd but valid: CRLF
+// line ends, and a credentials file that is a symbolic link. The login
+// works, every other section stays byte for byte, and the link stays a
+// link to a file that now holds the credentials.
+func TestReliabilityOddFiles(t *testing.T) {
+	t.Run("CRLF line ends", func(t *testing.T) {
+		h := newRelHome(t, generictest.Options{})
+		crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+		h.write(h.config, crlf(relConfig+h.jump))
+		h.write(h.creds, crlf(relCreds))
+		if r := h.awsfed(nil, login()...); r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		for _, f := range []struct{ path, original string }{{h.config, relConfig}, {h.creds, relCreds}} {
+			text := h.read(f.path)
+			for _, sec := range strings.SplitAfter(f.original, "\n\n") {
+				if !strings.Contains(text, crlf(strings.TrimSuffix(sec, "\n"))) {
+					t.Fatalf("%s lost or changed a section:\n%q", f.path, sec)
+				}
+			}
+			if _, err := awsconfig.Load(f.path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		kf, _ := awsconfig.Load(h.creds)
+		if _, ok := awsconfig.ReadCredentials(kf, "jump"); !ok {
+			t.Error("no credentials for jump")
+		}
+	})
+	t.Run("credentials file behind a symbolic link", func(t *testing.T) {
+		h := newRelHome(t, generictest.Options{})
+		real := filepath.Join(h.dir, "elsewhere", "creds")
+		if err := os.MkdirAll(filepath.Dir(real), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		h.write(real, relCreds)
+		os.Remove(h.creds)
+		if err := os.Symlink(real, h.creds); err != nil {
+			t.Fatal(err)
+		}
+		if r := h.awsfed(nil, login()...); r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		if fi, err := os.Lstat(h.creds); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("the link was replaced: %v", err)
+		}
+		kf, err := awsconfig.Load(real)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := awsconfig.ReadCredentials(kf, "jump"); !ok || !strings.HasPrefix(h.read(real), relCreds) {
+			t.Error("the link's target lacks the credentials, or lost a section")
+		}
+		if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+		}
+	})
+}
