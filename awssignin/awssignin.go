@@ -312,6 +312,24 @@ func guarded(c *http.Client) *http.Client {
 }
 
 // checkURL accepts https URLs, and http URLs whose host is loopback.
+// IsAWS reports whether u is an https URL of AWS's sign-in service, in any
+// partition: signin.aws.amazon.com, signin.amazonaws.cn,
+// signin.amazonaws-us-gov.com, or a regional host of theirs such as
+// us-east-1.signin.aws.amazon.com. A SAMLResponse is a credential: it goes
+// to no other host an assertion may name as its Destination.
+func IsAWS(u *url.URL) bool {
+	if u.Scheme != "https" || u.Port() != "" && u.Port() != "443" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	for _, h := range []string{"signin.aws.amazon.com", "signin.amazonaws.cn", "signin.amazonaws-us-gov.com"} {
+		if host == h || strings.HasSuffix(host, "."+h) {
+			return true
+		}
+	}
+	return false
+}
+
 func checkURL(u *url.URL) error {
 	if u.Host == "" {
 		return fmt.Errorf("%q has no host", redact(u))

@@ -545,3 +545,27 @@ func checkHeading(t *testing.T, heading string) {
 		t.Errorf("parseHeading(%q) = %+v, the pattern reads %q", heading, got, m)
 	}
 }
+
+func TestIsAWS(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://signin.aws.amazon.com/saml":              true,
+		"https://us-east-1.signin.aws.amazon.com/saml":    true,
+		"https://signin.amazonaws.cn/saml":                true,
+		"https://signin.amazonaws-us-gov.com/saml":        true,
+		"https://SIGNIN.AWS.AMAZON.COM:443/saml":          true,
+		"http://signin.aws.amazon.com/saml":               false,
+		"https://signin.aws.amazon.com.evil.example/saml": false,
+		"https://evilsignin.aws.amazon.com/saml":          false,
+		"https://signin.aws.amazon.com:8443/saml":         false,
+		"https://127.0.0.1/saml":                          false,
+		"https://attacker.example/saml":                   false,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := IsAWS(u); got != want {
+			t.Errorf("IsAWS(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}

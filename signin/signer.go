@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -477,8 +478,19 @@ func (o *Signer) ChooseRole(ctx context.Context, a *idp.Assertion, want string) 
 
 // Aliases asks AWS's sign-in page for the accounts' aliases, for a person
 // choosing among roles. It gives up quietly after a few seconds: ids do too.
+// The SAMLResponse goes to the assertion's Destination only when that is
+// AWS's sign-in service (AWSFED_AWS_SIGNIN_URL, for tests, wins): an IdP
+// page that names another host gets a warning and nothing.
 func (o *Signer) Aliases(ctx context.Context, a *idp.Assertion) map[string]string {
-	dest := cmp.Or(o.Getenv("AWSFED_AWS_SIGNIN_URL"), a.Destination) // tests point it at loopback
+	dest := o.Getenv("AWSFED_AWS_SIGNIN_URL") // tests point it at loopback
+	if dest == "" && a.Destination != "" {
+		u, err := url.Parse(a.Destination)
+		if err != nil || !awssignin.IsAWS(u) {
+			fmt.Fprintf(o.Streams.ErrOut, "awsfed: warning: the assertion's Destination is not AWS's sign-in page but %q; awsfed sends the assertion to STS only, and shows no account aliases\n", redactURL(a.Destination))
+			return nil
+		}
+		dest = a.Destination
+	}
 	if dest == "" {
 		return nil
 	}
@@ -490,6 +502,16 @@ func (o *Signer) Aliases(ctx context.Context, a *idp.Assertion) map[string]strin
 		return nil
 	}
 	return awssignin.Aliases(accts)
+}
+
+// redactURL is a URL's scheme and host (and path), for a message: no
+// query, which may carry a token.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "an unreadable URL"
+	}
+	return u.Scheme + "://" + u.Host + u.Path
 }
 
 // AccountLabel shows an account as "alias (id)", or its id alone.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
+	"github.com/seed-2d15385e/awsfed/idp/idptest"
 )
 
 // endless is a server whose every answer is a body without end (it stops
@@ -151,5 +152,27 @@ func TestEchoedPasswordMasked(t *testing.T) {
 				t.Errorf("%s holds the password as %q", en.Name(), form)
 			}
 		}
+	}
+}
+
+// TestWrongDestination checks that an assertion whose Destination is not
+// AWS's sign-in page is never posted there (it is a credential for STS):
+// roles lists the roles without aliases, and warns.
+func TestWrongDestination(t *testing.T) {
+	var posted atomic.Int32
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posted.Add(1) }))
+	defer attacker.Close()
+	e := newTestEnv(t, generictest.Options{SAMLResponse: idptest.SAMLResponse(idptest.AssertionOptions{Destination: attacker.URL + "/saml"})})
+	e.env["AWSFED_PASSWORD"] = generictest.Password
+	delete(e.env, "AWSFED_AWS_SIGNIN_URL")
+	if code := e.run("roles", "--idp", "generic", "--url", e.idp.SSOURL(), "--username", "alice"); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	if n := posted.Load(); n != 0 {
+		t.Errorf("the assertion was posted %d times to its Destination, %s", n, attacker.URL)
+	}
+	if !strings.Contains(e.out.String(), generictest.RoleARN) ||
+		!strings.Contains(e.errOut.String(), "awsfed: warning: the assertion's Destination is not AWS's sign-in page but \""+attacker.URL+"/saml\"") {
+		t.Errorf("stdout %q, stderr %q", e.out, e.errOut)
 	}
 }

@@ -39,6 +39,9 @@ type AssertionOptions struct {
 	// SessionNotOnOrAfter, if set, is the AuthnStatement's limit on the
 	// session, which caps what STS grants.
 	SessionNotOnOrAfter time.Time
+	// Destination is the Response's Destination (default AWS's sign-in
+	// page, https://signin.aws.amazon.com/saml).
+	Destination string
 	// NameID is the subject (default "alice"), with NameIDFormat (default
 	// persistent).
 	NameID       string
@@ -66,6 +69,9 @@ func SAMLResponse(o AssertionOptions) string {
 	}
 	if o.NameID == "" {
 		o.NameID = "alice"
+	}
+	if o.Destination == "" {
+		o.Destination = "https://signin.aws.amazon.com/saml"
 	}
 	if o.NameIDFormat == "" {
 		o.NameIDFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
@@ -95,7 +101,7 @@ func SAMLResponse(o AssertionOptions) string {
 	if !o.SessionNotOnOrAfter.IsZero() {
 		session = fmt.Sprintf(` SessionNotOnOrAfter="%s"`, ts(o.SessionNotOnOrAfter))
 	}
-	doc := fmt.Sprintf(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="%[1]s" Destination="https://signin.aws.amazon.com/saml">
+	doc := fmt.Sprintf(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="%[1]s" Destination="%[9]s">
 <saml:Issuer>%[5]s</saml:Issuer>
 <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
 <saml:Assertion ID="_a1" Version="2.0" IssueInstant="%[1]s">
@@ -106,6 +112,6 @@ func SAMLResponse(o AssertionOptions) string {
 <saml:AttributeStatement>%[4]s</saml:AttributeStatement>
 </saml:Assertion>
 </samlp:Response>`, ts(o.Now), ts(o.Now.Add(-30*time.Second)), ts(o.NotOnOrAfter), attrs.String(),
-		esc(Issuer), esc(o.NameID), esc(o.NameIDFormat), session)
+		esc(Issuer), esc(o.NameID), esc(o.NameIDFormat), session, esc(o.Destination))
 	return base64.StdEncoding.EncodeToString([]byte(doc))
 }
