@@ -26,7 +26,9 @@ func main() {
 		Home:    home,
 		Now:     time.Now,
 		Transport: func() http.RoundTripper {
-			return http.DefaultTransport.(*http.Transport).Clone()
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.MaxResponseHeaderBytes = 1 << 20 // cookies and all; bodies are bounded by httplimit
+			return t
 		},
 		Prompter: func() (ui.Prompter, error) {
 			p, err := ui.NewTTYPrompter()

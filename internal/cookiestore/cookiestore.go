@@ -54,6 +54,9 @@ func Open(path string, now time.Time) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{jar: jar, path: path, entries: map[string]entry{}}
+	if fi, err := os.Stat(path); err == nil && (!fi.Mode().IsRegular() || fi.Size() > maxFileSize) {
+		return s, nil // not a session awsfed kept: sign in afresh, and replace it
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
@@ -76,7 +79,16 @@ func Open(path string, now time.Time) (*Store, error) {
 	return s, nil
 }
 
-// SetCookies hands the cookies to the jar and remembers the persistent ones.
+// The bounds of a kept session, far above what an IdP sets (Google: about
+// 30 cookies, a few kilobytes), so that a hostile server cannot make the
+// file, or awsfed reading it, grow without end.
+const (
+	maxCookies  = 300
+	maxFileSize = 1 << 20
+)
+
+// SetCookies hands the cookies to the jar and remembers the persistent
+// ones, up to maxCookies.
 func (s *Store) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	s.jar.SetCookies(u, cookies)
 	s.mu.Lock()
@@ -95,6 +107,9 @@ func (s *Store) SetCookies(u *url.URL, cookies []*http.Cookie) {
 		}
 		if c.Expires.IsZero() {
 			continue // a session cookie ends with the run
+		}
+		if _, known := s.entries[k]; !known && len(s.entries) >= maxCookies {
+			continue
 		}
 		s.entries[k] = entry{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String(), Cookie: c}
 	}

@@ -1,8 +1,10 @@
 package cookiestore
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +108,36 @@ func TestOpenIgnoresGarbage(t *testing.T) {
 	}
 	if removed, err := Remove(path); err != nil || removed {
 		t.Errorf("removing a missing session: %v, %v; want false, no error", removed, err)
+	}
+}
+
+// TestBounded keeps at most maxCookies cookies, however many a server
+// sets, and ignores a kept session larger than maxFileSize.
+func TestBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	s, err := Open(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://accounts.google.com/")
+	for i := range 2000 {
+		s.SetCookies(u, []*http.Cookie{{Name: fmt.Sprintf("c%d", i), Value: "v", Expires: time.Now().Add(time.Hour)}})
+	}
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(again.entries); n != maxCookies {
+		t.Errorf("kept %d cookies, want %d", n, maxCookies)
+	}
+	if err := os.WriteFile(path, []byte(`[`+strings.Repeat(`{"URL":"https://x/","Cookie":{"Name":"a"}},`, maxFileSize/40)+`{}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big, err := Open(path, time.Now())
+	if err != nil || len(big.entries) != 0 {
+		t.Errorf("a %d-byte session: %d cookies, %v; want it ignored", maxFileSize, len(big.entries), err)
 	}
 }
