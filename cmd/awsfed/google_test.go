@@ -136,3 +136,20 @@ func BenchmarkGoogleLogin(b *testing.B) {
 		})
 	}
 }
+
+// TestGooglePromptLongPollOutlastsTimeout checks that the Google Prompt's
+// long poll, which waits for the person's tap, may outlast the per-request
+// deadline (AWSFED_NETWORK_TIMEOUT): a poll cut at the deadline is asked
+// again until --mfa-timeout, not taken for an unreachable Google.
+func TestGooglePromptLongPollOutlastsTimeout(t *testing.T) {
+	e, g := googleEnv(t, googletest.Options{Second: []googletest.Factor{googletest.GooglePrompt}, PromptManual: true})
+	e.env["AWSFED_PASSWORD"] = googletest.DefaultPassword
+	e.env["AWSFED_NETWORK_TIMEOUT"] = "200ms"
+	time.AfterFunc(time.Second, g.Approve)
+	if code := e.run(googleLoginArgs("--no-prompt")...); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	if !strings.Contains(e.read(e.creds), "[jump]") {
+		t.Errorf("no credentials written")
+	}
+}

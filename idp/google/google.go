@@ -311,11 +311,21 @@ func (w *walk) googlePrompt(ctx context.Context, g *Page) (*form.Page, error) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", w.userAgent())
 		resp, err := w.p.Client.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, notAnswered()
+		var timeout interface{ Timeout() bool }
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return nil, notAnswered()
+		case errors.As(err, &timeout) && timeout.Timeout():
+			// A long poll may outlast one request's deadline while the
+			// person finds their phone: ask again, until the wait ends.
+			continue
+		default:
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its message repeats the URL, key and all
 			}
-			return nil, fmt.Errorf("wait for the Google prompt: %w", err)
+			return nil, fmt.Errorf("wait for the Google prompt at %s: %w", req.URL.Host, err)
 		}
 		var out struct {
 			TxToken string `json:"txToken"`
