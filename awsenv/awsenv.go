@@ -89,14 +89,14 @@ const Formats = "sh, fish, powershell, dotenv, json"
 func Writer(format string) func(*strings.Builder, *Env) error {
 	switch format {
 	case "sh":
-		return shellWriter("unset %s\n", "export %s=%s\n", ShQuote)
+		return shellWriter("unset %s\n", "export %s=%s\n", shQuote)
 	case "fish":
 		// -g: never erase a universal variable, which would outlive this
 		// shell. The test keeps a missing variable from setting $status,
 		// which the following assignments would pass on to "source".
-		return shellWriter("if set -q -g %[1]s; set -e -g %[1]s; end;\n", "set -gx %s %s;\n", FishQuote)
+		return shellWriter("if set -q -g %[1]s; set -e -g %[1]s; end;\n", "set -gx %s %s;\n", fishQuote)
 	case "powershell":
-		return shellWriter("Remove-Item Env:%s -ErrorAction SilentlyContinue\n", "$Env:%s = %s\n", PowerShellQuote)
+		return shellWriter("Remove-Item Env:%s -ErrorAction SilentlyContinue\n", "$Env:%s = %s\n", powershellQuote)
 	case "dotenv":
 		return writeDotenv
 	case "json":
@@ -125,7 +125,7 @@ func shellWriter(unset, set string, quote func(string) string) func(*strings.Bui
 // containers start without the host's environment anyway.
 func writeDotenv(b *strings.Builder, e *Env) error {
 	for _, v := range e.Set {
-		if err := DotenvValue(v.Value); err != nil {
+		if err := dotenvValue(v.Value); err != nil {
 			return fmt.Errorf("%s cannot be written in the dotenv format: its value %w", v.Name, err)
 		}
 		fmt.Fprintf(b, "%s=%s\n", v.Name, v.Value)
@@ -148,23 +148,23 @@ func writeJSON(b *strings.Builder, e *Env) error {
 	return nil
 }
 
-// ShQuote quotes s for a POSIX shell: within single quotes every character
+// shQuote quotes s for a POSIX shell: within single quotes every character
 // stands for itself, and a single quote is written as '\” (end the quotes,
 // an escaped quote, quote again).
-func ShQuote(s string) string {
+func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// FishQuote quotes s for fish, where single quotes take \' and \\ as
+// fishQuote quotes s for fish, where single quotes take \' and \\ as
 // their only escapes.
-func FishQuote(s string) string {
+func fishQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// PowerShellQuote quotes s for PowerShell: a single-quoted string takes no
+// powershellQuote quotes s for PowerShell: a single-quoted string takes no
 // escapes and writes a quote twice. PowerShell also reads the typographic
 // single quotes (U+2018 to U+201B) as quotes, so those are doubled too.
-func PowerShellQuote(s string) string {
+func powershellQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
 	for _, r := range s {
@@ -178,12 +178,12 @@ func PowerShellQuote(s string) string {
 	return b.String()
 }
 
-// DotenvValue checks that a value reads back unchanged from a KEY=VALUE
+// dotenvValue checks that a value reads back unchanged from a KEY=VALUE
 // line of "docker run --env-file": docker takes the rest of the line as it
 // is, without quotes or escapes, so a value cannot hold a line break. One
 // that starts and ends with the same quote is refused too: docker compose's
 // env_file strips such quotes, and docker itself may (docker/cli#3630).
-func DotenvValue(v string) error {
+func dotenvValue(v string) error {
 	switch {
 	case strings.ContainsAny(v, "\n\r\x00"):
 		return errors.New("holds a line break or NUL")

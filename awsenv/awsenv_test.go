@@ -20,9 +20,9 @@ func TestQuoting(t *testing.T) {
 		run   func(script string) *exec.Cmd
 		line  string // %s: the quoted value
 	}{
-		{"sh", ShQuote, func(s string) *exec.Cmd { return exec.Command("sh", "-c", s) }, "export K=%s\nprintf '%%s' \"$K\""},
-		{"bash", ShQuote, func(s string) *exec.Cmd { return exec.Command("bash", "-c", s) }, "export K=%s\nprintf '%%s' \"$K\""},
-		{"fish", FishQuote, func(s string) *exec.Cmd { return exec.Command("fish", "--no-config", "-c", s) }, "set -gx K %s;\nprintf '%%s' $K"},
+		{"sh", shQuote, func(s string) *exec.Cmd { return exec.Command("sh", "-c", s) }, "export K=%s\nprintf '%%s' \"$K\""},
+		{"bash", shQuote, func(s string) *exec.Cmd { return exec.Command("bash", "-c", s) }, "export K=%s\nprintf '%%s' \"$K\""},
+		{"fish", fishQuote, func(s string) *exec.Cmd { return exec.Command("fish", "--no-config", "-c", s) }, "set -gx K %s;\nprintf '%%s' $K"},
 	}
 	for _, sh := range shells {
 		t.Run(sh.name, func(t *testing.T) {
@@ -48,8 +48,8 @@ func TestQuoting(t *testing.T) {
 			"new\nline":     "'new\nline'",
 			"‚low‛ quotes'": `'‚‚low‛‛ quotes'''`,
 		} {
-			if got := PowerShellQuote(v); got != want {
-				t.Errorf("PowerShellQuote(%q) = %s, want %s", v, got, want)
+			if got := powershellQuote(v); got != want {
+				t.Errorf("powershellQuote(%q) = %s, want %s", v, got, want)
 			}
 		}
 	})
@@ -73,8 +73,8 @@ func TestDotenvValue(t *testing.T) {
 		{"nul\x00", false},
 	}
 	for _, tt := range tests {
-		if err := DotenvValue(tt.value); (err == nil) != tt.ok {
-			t.Errorf("DotenvValue(%q) = %v, want ok %v", tt.value, err, tt.ok)
+		if err := dotenvValue(tt.value); (err == nil) != tt.ok {
+			t.Errorf("dotenvValue(%q) = %v, want ok %v", tt.value, err, tt.ok)
 		}
 	}
 }

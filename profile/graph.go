@@ -114,10 +114,6 @@ func (g *Graph) Lookup(name string) *Profile {
 	return &Profile{Name: name}
 }
 
-// Names returns every profile's name: the config file's in its order,
-// then those only the credentials file has.
-func (g *Graph) Names() []string { return slices.Clone(g.names) }
-
 // AWSFed returns the names of the awsfed profiles, in the config file's
 // order.
 func (g *Graph) AWSFed() []string {
@@ -351,23 +347,28 @@ type Node struct {
 	Chains []Node
 }
 
-// ChainedOn returns the profiles whose chains start at the awsfed profile
-// root, as a tree: each under the profile whose role it is assumed with,
-// in the config file's order.
-func (g *Graph) ChainedOn(root string) []Node {
-	return g.Trees()[root]
+// chainedRoot returns the awsfed profile the i-th profile of g.names is
+// chained on through its own role_arn, and the chain; "" when it is not
+// (an error, no awsfed root, no role of its own, or a credential_process
+// that hands out another profile's chain).
+func (g *Graph) chainedRoot(i int) (string, *Chain) {
+	r := g.resolveAll()[i]
+	if c := r.chain; r.err == nil && c.Root != "" && len(c.Hops) > 0 && c.Hops[len(c.Hops)-1].Profile == g.names[i] {
+		return c.Root, c
+	}
+	return "", nil
 }
 
-// Trees returns ChainedOn of every awsfed profile, by its name, resolving
-// each profile once.
+// Trees returns, for every awsfed profile by its name, the profiles whose
+// chains start at it, as a tree: each under the profile whose role it is
+// assumed with, in the config file's order. Each profile is resolved once.
 func (g *Graph) Trees() map[string][]Node {
 	type key struct{ root, parent string }
 	children := map[key][]string{}
-	all := g.resolveAll()
 	for i, n := range g.names {
-		c, err := all[i].chain, all[i].err
-		if err != nil || c.Root == "" || len(c.Hops) == 0 || c.Hops[len(c.Hops)-1].Profile != n {
-			continue // not chained, or its credential_process hands out another's chain
+		root, c := g.chainedRoot(i)
+		if root == "" {
+			continue
 		}
 		parent := c.Root
 		if len(c.Hops) > 1 {
@@ -393,16 +394,12 @@ func (g *Graph) Trees() map[string][]Node {
 	return trees
 }
 
-// ChainedNames returns the names of the profiles ChainedOn(root) holds,
-// in the config file's order.
+// ChainedNames returns the names of the profiles Trees()[root] holds, in
+// the config file's order.
 func (g *Graph) ChainedNames(root string) []string {
 	var out []string
-	all := g.resolveAll()
 	for i, n := range g.names {
-		if n == root {
-			continue
-		}
-		if c, err := all[i].chain, all[i].err; err == nil && c.Root == root && len(c.Hops) > 0 && c.Hops[len(c.Hops)-1].Profile == n {
+		if r, _ := g.chainedRoot(i); r == root {
 			out = append(out, n)
 		}
 	}

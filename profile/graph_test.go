@@ -175,7 +175,7 @@ func TestHopSettings(t *testing.T) {
 	}
 }
 
-func TestChainedOn(t *testing.T) {
+func TestTrees(t *testing.T) {
 	g := newGraph(t, stsProfile+chain("a", roleA, "sts")+chain("b", roleB, "a")+chain("c", roleB, "sts")+
 		"[profile cp]\ncredential_process = awsfed credential-process --profile sts\n\n"+chain("viacp", roleA, "cp")+
 		"[profile cpa]\ncredential_process = awsfed credential-process --profile a\n\n"+
@@ -185,8 +185,8 @@ func TestChainedOn(t *testing.T) {
 		{Name: "c", RoleARN: roleB, Source: "sts", Chains: []Node{}},
 		{Name: "viacp", RoleARN: roleA, Source: "cp", Chains: []Node{}},
 	}
-	if got := g.ChainedOn("sts"); !reflect.DeepEqual(got, want) {
-		t.Errorf("ChainedOn = %+v\nwant %+v", got, want)
+	if got := g.Trees()["sts"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("Trees()[sts] = %+v\nwant %+v", got, want)
 	}
 	if got, want := g.ChainedNames("sts"), []string{"a", "b", "c", "viacp"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ChainedNames = %q, want %q", got, want)

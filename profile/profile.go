@@ -97,12 +97,6 @@ func (p *Profile) ConfigSection() string {
 	return awsconfig.ConfigSection(p.Name)
 }
 
-// InConfig reports whether the config file has a section for the profile.
-func (p *Profile) InConfig() bool { return p.config != nil }
-
-// InCredentials reports whether the credentials file has a section for it.
-func (p *Profile) InCredentials() bool { return p.creds != nil }
-
 // Credentials returns the credentials in the profile's section of the
 // credentials file, and whether it holds an access key and its secret.
 func (p *Profile) Credentials() (awsconfig.Credentials, bool) {

@@ -37,9 +37,9 @@ func (b *OptionalBool) String() string { return strconv.FormatBool(b.Value) }
 // Type names the flag's type in help.
 func (b *OptionalBool) Type() string { return "bool" }
 
-// Set reads a flag value as ParseBool does.
+// Set reads a flag value as parseBool does.
 func (b *OptionalBool) Set(s string) error {
-	v, ok := ParseBool(s)
+	v, ok := parseBool(s)
 	if !ok {
 		return fmt.Errorf("use true or false")
 	}
@@ -47,9 +47,9 @@ func (b *OptionalBool) Set(s string) error {
 	return nil
 }
 
-// ParseBool reads a boolean setting: true, yes, on, 1 or false, no, off, 0,
+// parseBool reads a boolean setting: true, yes, on, 1 or false, no, off, 0,
 // in any case.
-func ParseBool(s string) (value, ok bool) {
+func parseBool(s string) (value, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "yes", "on", "1":
 		return true, true
@@ -61,7 +61,7 @@ func ParseBool(s string) (value, ok bool) {
 
 // isTrue reads a boolean setting as aws-google-auth writes them.
 func isTrue(v string) bool {
-	b, ok := ParseBool(v)
+	b, ok := parseBool(v)
 	return ok && b
 }
 
@@ -79,14 +79,14 @@ func resolveKeyring(flag OptionalBool, getenv func(string) string, p *profile.Pr
 		return keyringSetting{on: flag.Value, from: "--keyring"}, nil
 	}
 	if v := strings.TrimSpace(getenv("AWSFED_KEYRING")); v != "" {
-		on, ok := ParseBool(v)
+		on, ok := parseBool(v)
 		if !ok {
 			return keyringSetting{}, profile.Errorf("AWSFED_KEYRING=%q: use true or false", v)
 		}
 		return keyringSetting{on: on, from: "AWSFED_KEYRING"}, nil
 	}
 	if v := p.Config(profile.KeyKeyring); v != "" {
-		on, ok := ParseBool(v)
+		on, ok := parseBool(v)
 		if !ok {
 			return keyringSetting{}, profile.Errorf("%s = %q in %s: use true or false", profile.KeyKeyring, v, profile.Where(p.Name, configPath))
 		}
@@ -95,11 +95,11 @@ func resolveKeyring(flag OptionalBool, getenv func(string) string, p *profile.Pr
 	return keyringSetting{}, nil
 }
 
-// KeyringUser names the keyring item of the settings' IdP account:
+// keyringUser names the keyring item of the settings' IdP account:
 // "HOST:USERNAME", HOST being the host (and port, if any) of the IdP's
 // sign-in URL in lower case, e.g. "accounts.google.com:alice@example.com"
 // or "idp.example.com:alice". It is "" without a user name or a host.
-func KeyringUser(s *Settings) string {
+func keyringUser(s *Settings) string {
 	u, err := url.Parse(s.URL)
 	if err != nil || u.Host == "" || s.Username == "" {
 		return ""
@@ -123,7 +123,7 @@ func (o *Signer) keyringPassword(ctx context.Context, s *Settings) (string, bool
 	if !o.keyringOn(s) {
 		return "", false, nil
 	}
-	pw, err := o.Keyring.Get(ctx, KeyringUser(s))
+	pw, err := o.Keyring.Get(ctx, keyringUser(s))
 	switch {
 	case err == nil && pw != "":
 		o.keyring.fromStore = true
@@ -147,7 +147,7 @@ func (o *Signer) keyringOn(s *Settings) bool {
 	case o.Keyring == nil:
 		o.keyringFailed(s, "this awsfed has no keyring")
 		return false
-	case KeyringUser(s) == "":
+	case keyringUser(s) == "":
 		o.keyringFailed(s, "the keyring item is named by the user name, and there is none (pass --username)")
 		return false
 	}
@@ -175,11 +175,11 @@ func (o *Signer) typedPassword(s *Settings, pw string) {
 func (o *Signer) settleKeyring(ctx context.Context, s *Settings, err error) error {
 	switch {
 	case err == nil && o.keyring.typed != "" && o.keyringOn(s):
-		if serr := o.Keyring.Set(ctx, KeyringUser(s), o.keyring.typed); serr != nil {
+		if serr := o.Keyring.Set(ctx, keyringUser(s), o.keyring.typed); serr != nil {
 			fmt.Fprintf(o.Streams.ErrOut, "awsfed: warning: the password was not stored in the keyring: %s\n", serr)
 		}
 	case errors.Is(err, idp.ErrWrongPassword) && o.keyring.fromStore && o.keyringOn(s):
-		if derr := o.Keyring.Delete(ctx, KeyringUser(s)); derr != nil {
+		if derr := o.Keyring.Delete(ctx, keyringUser(s)); derr != nil {
 			return fmt.Errorf("%w; the password stored in the keyring could not be removed: %v", err, derr)
 		}
 		return fmt.Errorf("%w; the password stored in the keyring was removed", err)

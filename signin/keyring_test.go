@@ -55,7 +55,7 @@ func TestKeyringUser(t *testing.T) {
 		{"https://idp.example.com/sso", "", ""},
 	}
 	for _, tt := range tests {
-		if got := KeyringUser(&Settings{URL: tt.url, Username: tt.user}); got != tt.want {
+		if got := keyringUser(&Settings{URL: tt.url, Username: tt.user}); got != tt.want {
 			t.Errorf("keyringUser(%s, %s) = %q, want %q", tt.url, tt.user, got, tt.want)
 		}
 	}
