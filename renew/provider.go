@@ -56,16 +56,27 @@ type Result struct {
 	Renewal *Renewal
 }
 
-// Credentials returns the credentials of chain c, its root's valid for at
-// least minValid.
-func (p *Provider) Credentials(ctx context.Context, c *profile.Chain, minValid time.Duration) (*Result, error) {
-	root, err := p.Root(c.Root)
+// Renew returns the awsfed profile name's credentials, valid for at least
+// minValid (force: new ones in any case), and how it renews them. It
+// prints nothing of its own but the store's notes.
+func (p *Provider) Renew(ctx context.Context, name string, minValid time.Duration, force bool) (*Renewal, *Root, error) {
+	root, err := p.Root(name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r := &Renewer{Store: StoreFor(p.Graph.Lookup(c.Root), p.Graph.Paths(), p.Cache), Source: root.Source,
-		RoleARN: root.RoleARN, Now: p.Now, Status: p.Status}
-	ren, err := r.Ensure(ctx, minValid, false)
+	r := &Renewer{Store: StoreFor(p.Graph.Lookup(name), p.Graph.Paths(), p.Cache), Source: root.Source,
+		RoleARN: root.RoleARN, Now: p.Now, Status: p.Status, Graph: p.Graph}
+	ren, err := r.Ensure(ctx, minValid, force)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ren, root, nil
+}
+
+// Credentials returns the credentials of chain c, its root's valid for at
+// least minValid, saying on Status when it renewed the root's.
+func (p *Provider) Credentials(ctx context.Context, c *profile.Chain, minValid time.Duration) (*Result, error) {
+	ren, root, err := p.Renew(ctx, c.Root, minValid, false)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -64,6 +65,11 @@ type Renewer struct {
 	Status io.Writer
 	// LockWait bounds the wait for another renewal; 0 means LockWait.
 	LockWait time.Duration
+	// Graph, if set, is the AWS files as the command read them: the first
+	// look at the store reads the credentials file from it, not again
+	// from disk (credential-process answers from it in milliseconds); the
+	// look after the lock reads the store anew.
+	Graph *profile.Graph
 }
 
 // Renewal is what Ensure did.
@@ -84,18 +90,22 @@ type Renewal struct {
 // sign-in.
 func (r *Renewer) Ensure(ctx context.Context, minValid time.Duration, force bool) (*Renewal, error) {
 	out := &Renewal{}
-	valid := func() (bool, error) {
+	valid := func(first bool) (bool, error) {
 		if force {
 			return false, nil
 		}
-		c, ok, err := r.Store.Load()
+		load := r.Store.Load
+		if first && r.Graph != nil {
+			load = func() (awsconfig.Credentials, bool, error) { return r.Store.LoadFrom(r.Graph) }
+		}
+		c, ok, err := load()
 		if err != nil || !ok {
 			return false, err
 		}
 		out.Credentials = c
 		return TimeLeft(c, r.Now()) >= minValid && SameRole(c.PrincipalARN, r.RoleARN), nil
 	}
-	if ok, err := valid(); ok || err != nil {
+	if ok, err := valid(true); ok || err != nil {
 		return out, err
 	}
 	wait := r.LockWait
@@ -107,7 +117,7 @@ func (r *Renewer) Ensure(ctx context.Context, minValid time.Duration, force bool
 		return nil, err
 	}
 	defer unlock()
-	if ok, err := valid(); ok || err != nil {
+	if ok, err := valid(false); ok || err != nil {
 		return out, err
 	}
 	got, err := r.Source.Retrieve(ctx)

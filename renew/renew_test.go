@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -239,5 +240,31 @@ func TestAssumerChainRefused(t *testing.T) {
 	var sts *assume.Error
 	if !errors.As(err, &sts) || !strings.HasPrefix(err.Error(), "chained profile b: ") {
 		t.Errorf("error = %v, want an *assume.Error naming profile b", err)
+	}
+}
+
+// TestEnsureFirstLookFromGraph checks that valid credentials in the files
+// as the command read them are handed out without reading the credentials
+// file again: the hot path of credential-process.
+func TestEnsureFirstLookFromGraph(t *testing.T) {
+	now := time.Now()
+	r := newRenewer(t, false, nil, &fakeSource{now: now}, now)
+	stored := creds("ASIAREAD", now.Add(time.Hour), "arn:aws:sts::123456789012:assumed-role/jump/alice")
+	if _, err := r.Store.Save(stored); err != nil {
+		t.Fatal(err)
+	}
+	g, err := profile.Load(awsconfig.Paths{Config: filepath.Join(t.TempDir(), "config"), Credentials: r.Store.CredentialsFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file changes after the command read it: the first look does
+	// not see that.
+	if err := os.WriteFile(r.Store.CredentialsFile, []byte("not an ini file [[[\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.Graph = g
+	got, err := r.Ensure(t.Context(), 5*time.Minute, false)
+	if err != nil || got.Fresh || got.Credentials != stored {
+		t.Fatalf("Ensure = %+v, %v; want the credentials as read, no sign-in", got, err)
 	}
 }

@@ -106,6 +106,12 @@ func SameRole(assumedRoleARN, roleARN string) bool {
 	return ok && path[strings.LastIndex(path, "/")+1:] == name
 }
 
+// longTerm reports whether c are long-term access keys: a key without a
+// session token, which no login writes.
+func longTerm(c awsconfig.Credentials) bool {
+	return c.AccessKeyID != "" && c.SessionToken == ""
+}
+
 // SessionName returns the session part of an assumed-role ARN
 // (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), or "".
 func SessionName(assumedRoleARN string) string {
@@ -141,7 +147,7 @@ func ToCache(ctx context.Context, status io.Writer, p *profile.Profile, paths aw
 		return "", fmt.Errorf("nothing was changed: %w", err)
 	case !ok:
 		return "", configure()
-	case c.SessionToken == "":
+	case longTerm(c):
 		return "", profile.Errorf("[%s] of %s holds long-term access keys (no session token), which the AWS CLI would use instead of credential_process: move them to another profile, or pass --name NAME to write credential_process into another profile; nothing was changed",
 			p.Name, paths.Credentials)
 	}
@@ -166,13 +172,22 @@ func ToCache(ctx context.Context, status io.Writer, p *profile.Profile, paths aw
 // killed write left, under P's renewal lock, so that no renewal writes
 // meanwhile; still under the lock it then runs also (the sign-in's kept
 // session goes there). It reports whether there were credentials. Notes
-// for the person go to status.
+// for the person go to status. Long-term keys in [P] (no session token),
+// which no login wrote and none can bring back, are refused before
+// anything is removed.
 func Remove(ctx context.Context, status io.Writer, p *profile.Profile, paths awsconfig.Paths, cache credcache.Dir, also func(removed bool) error) (bool, error) {
 	unlock, err := Lock(ctx, status, cache, p.Name, LockWait)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
+	c, _, err := Store{Profile: p.Name, CredentialsFile: paths.Credentials}.Load()
+	if err != nil {
+		return false, fmt.Errorf("nothing was removed: %w", err)
+	}
+	if longTerm(c) {
+		return false, profile.Errorf("[%s] of %s holds long-term access keys (no session token), which awsfed did not write; nothing was removed: remove them by hand if you mean to", p.Name, paths.Credentials)
+	}
 	inFile, notes, err := awsconfig.RemoveCredentials(paths.Credentials, p.Name)
 	ui.Notes(status, notes...)
 	if err != nil {

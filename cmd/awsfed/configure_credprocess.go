@@ -130,9 +130,7 @@ func runConfigureCredentialProcess(ctx context.Context, o *configureCredentialPr
 	moved := ""
 	if target != p {
 		// The AWS CLI would use keys in [NAME] and never run the process.
-		if _, ok, err := (renew.Store{Profile: target.Name, CredentialsFile: paths.Credentials}).Load(); err != nil {
-			return fmt.Errorf("nothing was changed: %w", err)
-		} else if ok {
+		if _, ok := target.Credentials(); ok {
 			return usagef("[%s] of %s holds access keys, which the AWS CLI would use instead of credential_process: remove them, or choose another --name; nothing was changed", target.Name, paths.Credentials)
 		}
 		err = configure()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
-	"github.com/seed-2d15385e/awsfed/sources"
 )
 
 // defaultMinValid is how long stored credentials must stay valid for
@@ -117,10 +115,7 @@ func credentials(ctx context.Context, deps *Deps, cmd, flag, minValid string, no
 	f := signin.Flags{Profile: c.Root, NoPrompt: noPrompt}
 	signer := newSigner(deps, f, true)
 	defer signer.Close()
-	p := &renew.Provider{Graph: g, Cache: cacheDir(deps), Now: deps.Now, Status: deps.Streams.ErrOut,
-		Assumer: newAssumer(deps, signer), EnvRegion: cmp.Or(deps.Getenv("AWS_REGION"), deps.Getenv("AWS_DEFAULT_REGION")),
-		Root: func(name string) (*renew.Root, error) { return sources.Root(signer, g, name) }}
-	return p.Credentials(ctx, c, window)
+	return newProvider(deps, g, signer).Credentials(ctx, c, window)
 }
 
 // toTerminal returns deps whose ErrOut is the controlling terminal when

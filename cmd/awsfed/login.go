@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -116,13 +117,8 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	}
 	signer := newSigner(o.deps, o.flags, false)
 	defer signer.Close()
-	root, err := sources.Root(signer, g, name)
-	if err != nil {
-		return err
-	}
-	r := &renew.Renewer{Store: renew.StoreFor(g.Lookup(name), g.Paths(), cacheDir(o.deps)), Source: root.Source,
-		RoleARN: root.RoleARN, Now: o.deps.Now, Status: o.deps.Streams.ErrOut}
-	ren, err := r.Ensure(ctx, minValid, o.force || minValid == 0)
+	p := newProvider(o.deps, g, signer)
+	ren, root, err := p.Renew(ctx, name, minValid, o.force || minValid == 0)
 	if err != nil {
 		return err
 	}
@@ -136,7 +132,7 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 			return nil
 		}
 	}
-	return newAssumer(o.deps, signer).Materialize(ctx, g, name, ren.Credentials, root.Region, names, o.suffix, o.deps.Now())
+	return p.Assumer.Materialize(ctx, g, name, ren.Credentials, root.Region, names, o.suffix, o.deps.Now())
 }
 
 // report prints the result line on stderr, or says that the stored
@@ -235,9 +231,13 @@ func newSigner(deps *Deps, f signin.Flags, unattended bool) *signin.Signer {
 		Transport: transport(deps), Prompter: deps.Prompter, Keyring: deps.Keyring, Flags: f, Unattended: unattended}
 }
 
-// newAssumer returns the STS AssumeRole client of chains, its MFA codes
-// asked through signer.
-func newAssumer(deps *Deps, signer *signin.Signer) *renew.Assumer {
-	return &renew.Assumer{Transport: transport(deps),
-		Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: signer.HopCodes, Status: deps.Streams.ErrOut}
+// newProvider returns what renews the awsfed profiles of g and assumes
+// the roles of chains on them (STS at AWS_ENDPOINT_URL_STS, if set), a
+// person's inputs (passwords, codes, a chained role's MFA code) coming
+// through signer.
+func newProvider(deps *Deps, g *profile.Graph, signer *signin.Signer) *renew.Provider {
+	return &renew.Provider{Graph: g, Cache: cacheDir(deps), Now: deps.Now, Status: deps.Streams.ErrOut,
+		Assumer:   &renew.Assumer{Transport: transport(deps), Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: signer.HopCodes, Status: deps.Streams.ErrOut},
+		EnvRegion: cmp.Or(deps.Getenv("AWS_REGION"), deps.Getenv("AWS_DEFAULT_REGION")),
+		Root:      func(name string) (*renew.Root, error) { return sources.Root(signer, g, name) }}
 }

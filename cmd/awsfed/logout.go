@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
@@ -57,9 +56,6 @@ func runLogout(ctx context.Context, o *logoutOptions) error {
 		return err
 	}
 	s, paths := signin.Read(g, name), g.Paths()
-	if err := checkTemporary(paths.Credentials, s.Profile); err != nil {
-		return err
-	}
 
 	var removed []string
 	_, err = renew.Remove(ctx, o.deps.Streams.ErrOut, g.Lookup(name), paths, cacheDir(o.deps), func(creds bool) error {
@@ -88,20 +84,5 @@ func runLogout(ctx context.Context, o *logoutOptions) error {
 		return nil
 	}
 	fmt.Fprintf(o.deps.Streams.ErrOut, "Logged out of profile %s: removed %s.\n", s.Profile, strings.Join(removed, " and "))
-	return nil
-}
-
-// checkTemporary refuses to log out of a profile whose credentials are
-// long-term access keys (an access key without a session token): no login
-// writes those, and once removed they cannot be had again.
-func checkTemporary(path, profile string) error {
-	f, err := awsconfig.Load(path)
-	if err != nil {
-		return fmt.Errorf("nothing was removed: %w", err)
-	}
-	c, _ := awsconfig.ReadCredentials(f, profile)
-	if c.AccessKeyID != "" && c.SessionToken == "" {
-		return usagef("[%s] of %s holds long-term access keys (no session token), which awsfed did not write; nothing was removed: remove them by hand if you mean to", profile, path)
-	}
 	return nil
 }
