@@ -43,7 +43,8 @@ func (e *NotFileError) Error() string {
 }
 
 // AccessError reports a file, or its folder, that the user awsfed runs as
-// may not read or write (permission denied).
+// may not read or write (permission denied). Nothing was written: callers
+// say so in their own words.
 type AccessError struct {
 	Path string
 	// Op is what was refused: "read" the file, "write" it, or "create"
@@ -55,9 +56,9 @@ type AccessError struct {
 func (e *AccessError) Error() string {
 	switch e.Op {
 	case "write":
-		return fmt.Sprintf("cannot write %s: permission denied: this user may not write it; fix its owner or mode; nothing was written", e.Path)
+		return fmt.Sprintf("cannot write %s: permission denied: this user may not write it; fix its owner or mode", e.Path)
 	case "create":
-		return fmt.Sprintf("cannot write %s: permission denied: this user may not create files in its folder; fix the folder's owner or mode; nothing was written", e.Path)
+		return fmt.Sprintf("cannot write %s: permission denied: this user may not create files in its folder; fix the folder's owner or mode", e.Path)
 	}
 	return fmt.Sprintf("cannot read %s: permission denied: this user may not read it; fix its owner or mode", e.Path)
 }

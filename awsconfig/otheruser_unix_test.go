@@ -49,8 +49,8 @@ func TestUpdateAsOtherUser(t *testing.T) {
 	tests := []struct {
 		name, path, want string
 	}{
-		{"folder not writable", inRODir, "this user may not create files in its folder; fix the folder's owner or mode; nothing was written"},
-		{"file not writable", roFile, "this user may not write it; fix its owner or mode; nothing was written"},
+		{"folder not writable", inRODir, "this user may not create files in its folder; fix the folder's owner or mode"},
+		{"file not writable", roFile, "this user may not write it; fix its owner or mode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

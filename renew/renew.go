@@ -2,7 +2,6 @@ package renew
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -129,10 +128,6 @@ func (r *Renewer) Ensure(ctx context.Context, minValid time.Duration, force bool
 	}
 	notes, err := r.Store.Save(got.Credentials)
 	ui.Notes(r.Status, notes...)
-	var access *awsconfig.AccessError
-	if errors.As(err, &access) {
-		return nil, err // it says so already
-	}
 	if err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)
 	}

@@ -328,7 +328,7 @@ func TestReliabilityFileAccess(t *testing.T) {
 		{name: "config file unreadable", lock: func(h *relHome) error { return os.Chmod(h.config, 0o000) },
 			want: "cannot read " + "CONFIG: permission denied: this user may not read it; fix its owner or mode"},
 		{name: "folder of the AWS files read-only", lock: func(h *relHome) error { return os.Chmod(filepath.Dir(h.creds), 0o500) },
-			want: "cannot write CREDS: permission denied: this user may not create files in its folder"},
+			want: "nothing was written: cannot write CREDS: permission denied: this user may not create files in its folder"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newRelHome(t, generictest.Options{})
