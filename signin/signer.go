@@ -486,7 +486,11 @@ func (o *Signer) Aliases(ctx context.Context, a *idp.Assertion) map[string]strin
 	if dest == "" && a.Destination != "" {
 		u, err := url.Parse(a.Destination)
 		if err != nil || !awssignin.IsAWS(u) {
-			fmt.Fprintf(o.Streams.ErrOut, "awsfed: warning: the assertion's Destination is not AWS's sign-in page but %q; awsfed sends the assertion to STS only, and shows no account aliases\n", redactURL(a.Destination))
+			host := "an unreadable URL"
+			if err == nil {
+				host = u.Scheme + "://" + u.Host
+			}
+			fmt.Fprintf(o.Streams.ErrOut, "awsfed: warning: the assertion's Destination is not AWS's sign-in page but %s; awsfed sends the assertion to STS only, and shows no account aliases\n", host)
 			return nil
 		}
 		dest = a.Destination
@@ -496,22 +500,12 @@ func (o *Signer) Aliases(ctx context.Context, a *idp.Assertion) map[string]strin
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	c := &http.Client{Transport: o.Transport(), Timeout: 5 * time.Second}
+	c := &http.Client{Transport: o.Transport()}
 	accts, err := awssignin.Accounts(ctx, c, dest, a.Raw)
 	if err != nil {
 		return nil
 	}
 	return awssignin.Aliases(accts)
-}
-
-// redactURL is a URL's scheme and host (and path), for a message: no
-// query, which may carry a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "an unreadable URL"
-	}
-	return u.Scheme + "://" + u.Host + u.Path
 }
 
 // AccountLabel shows an account as "alias (id)", or its id alone.

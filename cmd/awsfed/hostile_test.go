@@ -172,7 +172,7 @@ func TestWrongDestination(t *testing.T) {
 		t.Errorf("the assertion was posted %d times to its Destination, %s", n, attacker.URL)
 	}
 	if !strings.Contains(e.out.String(), generictest.RoleARN) ||
-		!strings.Contains(e.errOut.String(), "awsfed: warning: the assertion's Destination is not AWS's sign-in page but \""+attacker.URL+"/saml\"") {
+		!strings.Contains(e.errOut.String(), "awsfed: warning: the assertion's Destination is not AWS's sign-in page but "+attacker.URL+";") {
 		t.Errorf("stdout %q, stderr %q", e.out, e.errOut)
 	}
 }

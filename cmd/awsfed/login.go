@@ -166,10 +166,9 @@ func (o *loginOptions) profile() (*profile.Graph, string, error) {
 }
 
 // loadGraph reads the AWS files the environment names. Every command that
-// reads or writes a file comes here first, so it also refuses what would
-// go wrong later: without a home folder the default paths would be
-// relative to the working folder, and an STS endpoint that is no URL
-// would fail only after the sign-in.
+// reads or writes a file comes here first, so it refuses, before anything
+// else, paths relative to the working folder (no home folder) and the
+// settings checkEnvironment refuses.
 func loadGraph(deps *Deps) (*profile.Graph, error) {
 	paths := awsconfig.DefaultPaths(deps.Home, deps.Getenv)
 	for _, p := range []string{paths.Config, paths.Credentials, string(cacheDir(deps))} {
@@ -177,15 +176,27 @@ func loadGraph(deps *Deps) (*profile.Graph, error) {
 			return nil, usagef("HOME is not set, so awsfed cannot tell where the AWS files and its cache are: set HOME, or AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and XDG_CACHE_HOME to absolute paths")
 		}
 	}
-	for _, v := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
-		if err := assume.CheckEndpoint(v, deps.Getenv(v)); err != nil {
-			return nil, usagef("%s", err)
-		}
-	}
-	if _, err := networkTimeout(deps); err != nil {
+	if err := checkEnvironment(deps); err != nil {
 		return nil, err
 	}
 	return profile.Load(paths)
+}
+
+// checkEnvironment refuses the environment's settings that would go wrong
+// only after the person signed in: an STS endpoint that is no URL, a
+// network timeout that is no duration.
+func checkEnvironment(deps *Deps) error {
+	if ep := assume.EndpointFromEnv(deps.Getenv); ep != "" {
+		from := "AWS_ENDPOINT_URL_STS"
+		if deps.Getenv(from) == "" {
+			from = "AWS_ENDPOINT_URL"
+		}
+		if err := assume.CheckEndpoint(from, ep); err != nil {
+			return usagef("%s", err)
+		}
+	}
+	_, err := networkTimeout(deps)
+	return err
 }
 
 // networkTimeout is how long one request may take: AWSFED_NETWORK_TIMEOUT

@@ -115,10 +115,11 @@ func (b *body) read(p []byte) (int, error) {
 	if b.left <= 0 {
 		// One byte more tells a body of exactly the limit from a longer one.
 		var one [1]byte
-		if n, _ := b.ReadCloser.Read(one[:]); n > 0 {
+		n, err := b.ReadCloser.Read(one[:])
+		if n > 0 {
 			return 0, b.err
 		}
-		return b.ReadCloser.Read(p[:0])
+		return 0, err // io.EOF at the limit: the body was exactly that long
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
