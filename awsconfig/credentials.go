@@ -92,28 +92,28 @@ func RemoveCredentials(path, profile string) (removed bool, notices []string, er
 // the expiry from x_security_token_expires, else aws_session_expiration
 // (aws-google-auth); an expiry in no known form is left zero.
 func ReadCredentials(f *File, profile string) (Credentials, bool) {
-	s, ok := f.Section(profile)
+	i, ok := f.at[profile]
 	if !ok {
 		return Credentials{}, false
 	}
-	return ParseCredentials(s)
+	return ParseCredentials(f.sections[i])
 }
 
 // ParseCredentials reads credentials from the keys of a credentials file
 // section, as ReadCredentials does.
-func ParseCredentials(s map[string]string) (Credentials, bool) {
+func ParseCredentials(s Section) (Credentials, bool) {
 	c := Credentials{
-		AccessKeyID:     s[keyAccessKeyID],
-		SecretAccessKey: s[keySecretAccessKey],
-		SessionToken:    s[keySessionToken],
-		PrincipalARN:    s[keyPrincipalARN],
+		AccessKeyID:     s.Get(keyAccessKeyID),
+		SecretAccessKey: s.Get(keySecretAccessKey),
+		SessionToken:    s.Get(keySessionToken),
+		PrincipalARN:    s.Get(keyPrincipalARN),
 	}
 	if c.SessionToken == "" {
-		c.SessionToken = s[keySecurityToken]
+		c.SessionToken = s.Get(keySecurityToken)
 	}
-	expires := s[keyExpires]
+	expires := s.Get(keyExpires)
 	if expires == "" {
-		expires = s[keySessionExpiration]
+		expires = s.Get(keySessionExpiration)
 	}
 	c.Expiration = parseExpiration(expires)
 	return c, c.AccessKeyID != "" && c.SecretAccessKey != ""

@@ -99,7 +99,7 @@ func TestReadCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := parse("credentials", []byte(tt.text))
+			f, err := parse("credentials", tt.text)
 			if err != nil {
 				t.Fatal(err)
 			}

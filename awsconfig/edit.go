@@ -182,7 +182,7 @@ func apply(d *doc, ch Change, nl string) string {
 	for i := s.header + 1; i < s.end; i++ {
 		switch d.lines[i].kind {
 		case lineKey:
-			keys[d.lines[i].name] = i
+			keys[d.key(i).name] = i
 			last = i
 		case lineNested:
 			last = i
@@ -202,7 +202,7 @@ func apply(d *doc, ch Change, nl string) string {
 	var added []KV              // keys to add after line last
 	for _, k := range ch.Unset {
 		if i, ok := keys[k]; ok {
-			dropBlock(i, int(d.lines[i].blockEnd))
+			dropBlock(i, d.blockEnd(i))
 		}
 	}
 	for _, kv := range ch.Set {
@@ -212,7 +212,7 @@ func apply(d *doc, ch Change, nl string) string {
 			continue
 		}
 		replace[i] = d.replaced(i, kv.Value)
-		dropBlock(i+1, int(d.lines[i].blockEnd))
+		dropBlock(i+1, d.blockEnd(i))
 	}
 	if ch.Prune && len(ch.Set) == 0 && len(drop) > 0 {
 		d.prune(s, drop)
@@ -223,14 +223,13 @@ func apply(d *doc, ch Change, nl string) string {
 	b.Grow(len(data) + 64*len(added))
 	b.WriteString(data[:d.lines[s.header].start])
 	for i := s.header; i < s.end; i++ {
-		ln := d.lines[i]
 		switch {
 		case drop[i]:
 		case replace[i] != "":
 			b.WriteString(replace[i])
-			b.WriteString(data[ln.end:ln.next])
+			b.WriteString(data[d.end(i):d.next(i)])
 		default:
-			b.WriteString(data[ln.start:ln.next])
+			b.WriteString(data[d.lines[i].start:d.next(i)])
 		}
 		if i == last {
 			for _, kv := range added {
@@ -278,11 +277,11 @@ func (d *doc) prune(s section, drop map[int]bool) {
 // replaced returns key line i with its value replaced, keeping everything
 // before the value as written.
 func (d *doc) replaced(i int, value string) string {
-	ln := d.lines[i]
-	prefix := d.text[ln.start:ln.valueStart]
+	k := d.key(i)
+	prefix := d.text[d.lines[i].start:k.valueStart]
 	if d.value(i) == "" && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
 		// "key =" becomes "key = value", "key=" stays "key=value".
-		if before := d.text[ln.nameEnd:ln.valueStart]; len(before) > 1 {
+		if before := d.text[k.nameEnd:k.valueStart]; len(before) > 1 {
 			prefix += " "
 		}
 	}
@@ -301,10 +300,11 @@ func (d *doc) style(s section) (indent, sep string) {
 	sep = " = "
 	last := -1
 	for i := s.header + 1; i < s.end; i++ {
-		if ln := d.lines[i]; ln.kind == lineKey {
+		if d.lines[i].kind == lineKey {
 			last = i
 			if d.value(i) != "" {
-				sep = d.text[ln.nameEnd:ln.valueStart]
+				k := d.key(i)
+				sep = d.text[k.nameEnd:k.valueStart]
 			}
 		}
 	}

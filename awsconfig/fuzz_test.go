@@ -24,7 +24,7 @@ func FuzzScanAgreesWithLoader(f *testing.F) {
 		if _, err := scan(string(data)); err != nil {
 			return
 		}
-		if _, err := parse("fuzz", data); err != nil {
+		if _, err := parse("fuzz", string(data)); err != nil {
 			t.Errorf("scan accepts %q, the loader says: %v", data, err)
 		}
 	})
@@ -127,8 +127,8 @@ func FuzzPlainSectionsAgreeWithLoader(f *testing.F) {
 			t.Fatalf("scan accepts %q, the loader says: %v", data, err)
 		}
 		for i, s := range d.sections {
-			if m, ok := d.plainValues(i); ok && !maps.Equal(m, values[i]) {
-				t.Errorf("in %q, section [%s] reads %q to the scanner, %q to the loader", data, s.name, m, values[i])
+			if kvs, ok := d.plainValues(i, nil); ok && !maps.Equal(Section(kvs).Map(), values[i]) {
+				t.Errorf("in %q, section [%s] reads %q to the scanner, %q to the loader", data, s.name, kvs, values[i])
 			}
 		}
 	})

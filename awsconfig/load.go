@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -87,11 +86,43 @@ func checkRegular(path string) error {
 }
 
 // File is the parsed content of a config or credentials file: sections in
-// file order, each a map from lowercased key to value. A File is not changed
-// by Update; load the file again to see a write.
+// file order, each its keys (lowercased) and values. A File is not changed
+// by Update; load the file again to see a write. Its strings share the
+// file's text, and its sections one array of keys, so that a large file
+// takes little more memory than its text.
 type File struct {
 	names    []string
-	sections map[string]map[string]string
+	sections []Section
+	at       map[string]int32 // name -> index in names and sections
+}
+
+// Section is the keys (lowercased) and values of one section, in file
+// order; keys are not repeated.
+type Section []KV
+
+// Lookup returns key's value, and whether the section has the key.
+func (s Section) Lookup(key string) (string, bool) {
+	for _, kv := range s {
+		if kv.Key == key {
+			return kv.Value, true
+		}
+	}
+	return "", false
+}
+
+// Get returns key's value, or "" when the section has no such key.
+func (s Section) Get(key string) string {
+	v, _ := s.Lookup(key)
+	return v
+}
+
+// Map returns the section as a new map from key to value.
+func (s Section) Map() map[string]string {
+	m := make(map[string]string, len(s))
+	for _, kv := range s {
+		m[kv.Key] = kv.Value
+	}
+	return m
 }
 
 // loadOptions read a file as botocore's configparser does, as far as
@@ -118,16 +149,25 @@ func Load(path string) (*File, error) {
 	if err := checkRegular(path); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return &File{sections: map[string]map[string]string{}}, nil
+		return &File{}, nil
 	case errors.Is(err, fs.ErrPermission):
 		return nil, &AccessError{Path: path, Op: "read", Err: fs.ErrPermission}
 	case err != nil:
 		return nil, err
 	}
-	return parse(path, data)
+	defer f.Close()
+	var size int64
+	if info, err := f.Stat(); err == nil {
+		size = info.Size()
+	}
+	text, err := readString(f, size)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, text)
 }
 
 // parse reads data with the line scanner (structure, and the AWS CLI's
@@ -138,18 +178,32 @@ func Load(path string) (*File, error) {
 // sections are read with ini.v1, and checked against the scanner, by
 // loaderView. Reading every section with ini.v1 costs three times as much
 // (BenchmarkLoad900: 3.3 ms against 0.8 ms) and three times the memory.
-func parse(path string, data []byte) (*File, error) {
-	d, err := scan(string(data))
+func parse(path string, text string) (*File, error) {
+	d, err := scan(text)
 	if err != nil {
 		return nil, &ParseError{Path: path, Err: err}
 	}
-	f := &File{names: make([]string, len(d.sections)), sections: make(map[string]map[string]string, len(d.sections))}
+	keys := 0
+	for _, ln := range d.lines {
+		if ln.kind == lineKey {
+			keys++
+		}
+	}
+	f := &File{
+		names:    make([]string, len(d.sections)),
+		sections: make([]Section, len(d.sections)),
+		at:       make(map[string]int32, len(d.sections)),
+	}
+	all := make([]KV, 0, keys) // every section's keys, in file order
 	var others []int
 	for i, s := range d.sections {
 		f.names[i] = s.name
-		if m, ok := d.plainValues(i); ok {
-			f.sections[s.name] = m
-		} else {
+		f.at[s.name] = int32(i)
+		from := len(all)
+		var plain bool
+		all, plain = d.plainValues(i, all)
+		f.sections[i] = all[from:len(all):len(all)]
+		if !plain {
 			others = append(others, i)
 		}
 	}
@@ -158,28 +212,32 @@ func parse(path string, data []byte) (*File, error) {
 		return nil, &ParseError{Path: path, Err: err}
 	}
 	for n, i := range others {
-		f.sections[d.sections[i].name] = values[n]
+		// The same keys as the scanner's (checkSection), in file order.
+		sec := f.sections[i]
+		for k := range sec {
+			sec[k].Value = values[n][sec[k].Key]
+		}
 	}
 	return f, nil
 }
 
-// plainValues returns the keys and values of section i as the scanner reads
-// them, and whether the section is plain: every key has a value that is
-// not empty (a key with a nested block has an empty one).
-func (d *doc) plainValues(i int) (map[string]string, bool) {
+// plainValues appends the keys and values of section i, as the scanner
+// reads them, to kvs, and reports whether the section is plain: every key
+// has a value that is not empty (a key with a nested block has an empty
+// one). The values of a section that is not plain are to be read again.
+func (d *doc) plainValues(i int, kvs []KV) ([]KV, bool) {
 	s := d.sections[i]
-	m := make(map[string]string, s.end-s.header-1)
+	plain := true
 	for j := s.header + 1; j < s.end; j++ {
 		if d.lines[j].kind != lineKey {
 			continue
 		}
-		v := d.value(j)
-		if v == "" {
-			return nil, false
-		}
-		m[d.lines[j].name] = v
+		k := d.key(j)
+		v := trimRightSpace(d.text[k.valueStart:d.end(j)])
+		plain = plain && v != ""
+		kvs = append(kvs, KV{Key: k.name, Value: v})
 	}
-	return m, true
+	return kvs, plain
 }
 
 // loaderChunk is the most sections loaderView gives gopkg.in/ini.v1 at
@@ -240,12 +298,11 @@ func (d *doc) checkSection(raw *ini.File, i int) (map[string]string, error) {
 	}
 	count := 0
 	for j := s.header + 1; j < s.end; j++ {
-		ln := d.lines[j]
-		if ln.kind != lineKey {
+		if d.lines[j].kind != lineKey {
 			continue
 		}
 		count++
-		if v, ok := m[ln.name]; !ok || d.value(j) != "" && v != d.value(j) {
+		if v, ok := m[d.key(j).name]; !ok || d.value(j) != "" && v != d.value(j) {
 			return nil, &lineError{j + 1, "unsupported syntax"}
 		}
 	}
@@ -294,21 +351,24 @@ func keyValue(k *ini.Key) string {
 // the section exists. Names are matched after the file's header is trimmed
 // and inner runs of space made one: "[ profile  x ]" is "profile x".
 func (f *File) Section(name string) (map[string]string, bool) {
-	m, ok := f.sections[name]
+	i, ok := f.at[name]
 	if !ok {
 		return nil, false
 	}
-	return maps.Clone(m), true
+	return f.sections[i].Map(), true
 }
 
 // Each calls fn with every section's name and keys, in file order. The
-// map is the File's own, not a copy: fn must not change it. It spares a
-// reader of every section (a graph of the profiles) a copy of the file.
-func (f *File) Each(fn func(name string, keys map[string]string)) {
-	for _, n := range f.names {
-		fn(n, f.sections[n])
+// Section is the File's own, not a copy: fn must not change it. It spares
+// a reader of every section (a graph of the profiles) a copy of the file.
+func (f *File) Each(fn func(name string, keys Section)) {
+	for i, n := range f.names {
+		fn(n, f.sections[i])
 	}
 }
+
+// Len returns the number of sections.
+func (f *File) Len() int { return len(f.names) }
 
 // SectionNames returns the names of the file's sections in file order.
 func (f *File) SectionNames() []string {
@@ -331,7 +391,7 @@ func ConfigSection(profile string) string {
 // reader will use pass this to Update.
 func (f *File) ProfileSection(name string) string {
 	if name == "default" {
-		if _, ok := f.sections["profile default"]; ok {
+		if _, ok := f.at["profile default"]; ok {
 			return "profile default"
 		}
 	}

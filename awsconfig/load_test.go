@@ -142,7 +142,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := parse("file", []byte(tt.text))
+			f, err := parse("file", tt.text)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
@@ -167,6 +167,9 @@ func TestLoadParseError(t *testing.T) {
 	}{
 		{"repeated section", "[a]\nx=1\n[b]\n[a]\ny=2\n", "line 4: section [a] appears again (first on line 1)"},
 		{"repeated section, other spacing", "[profile a]\n[ profile  a ]\n", "line 2: section [profile a] appears again"},
+		{"two repeated sections: the first repeat", "[b]\n[a]\n[c]\n[a]\n[b]\n[a]\n", "line 4: section [a] appears again (first on line 2)"},
+		{"repeated section before a bad line", "[a]\n[a]\nnonsense\n", "line 2: section [a] appears again (first on line 1)"},
+		{"bad line before a repeated section", "[a]\nnonsense\n[a]\n", "line 2: neither a [section] header nor a key = value line"},
 		{"repeated key", "[a]\nx=1\nX = 2\n", "line 3: key x appears again in [a] (first on line 2)"},
 		{"key before any section", "x = 1\n[a]\n", "line 1: key outside any [section]"},
 		{"line without =", "[a]\nx = 1\nsecretvalue\n", "line 3: neither a [section] header nor a key = value line"},
@@ -223,7 +226,7 @@ func TestProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := parse("config", []byte(tt.text))
+			f, err := parse("config", tt.text)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +250,7 @@ func TestConfigSection(t *testing.T) {
 }
 
 func TestSectionReturnsACopy(t *testing.T) {
-	f, err := parse("f", []byte("[a]\nx = 1\n"))
+	f, err := parse("f", "[a]\nx = 1\n")
 	if err != nil {
 		t.Fatal(err)
 	}

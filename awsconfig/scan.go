@@ -1,9 +1,11 @@
 package awsconfig
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,24 +29,14 @@ const (
 	lineNested                  // indented line after a key with an empty value (s3 =\n  max_concurrent_requests = 10)
 )
 
-// line is one line of a file. Offsets index doc.text; they are int32 to keep
-// the lines of a large file small (scan refuses files of 2 GiB or more).
+// line is one line of a file: where it starts in doc.text, and its kind.
+// It is 8 bytes, so that the lines of a large file take a fraction of its
+// text; the rest (where it ends, a key's name and value) is read again from
+// the text when needed (see doc.end, doc.key). scan refuses files of 2 GiB
+// or more, so offsets fit in int32.
 type line struct {
-	start, end int32 // the line's content, without its terminator
-	next       int32 // where the next line starts (end plus "\n" or "\r\n")
-	// nameEnd and valueStart are offsets of a key line: the end of the key
-	// name as written (before any space and the delimiter) and the start of
-	// its value (after the delimiter and any space).
-	nameEnd, valueStart int32
-	// owner is the index of the key line a nested line belongs to.
-	owner int32
-	// blockEnd is, for a key line, the index of its nested block's last
-	// line (the key line itself if it has none).
-	blockEnd int32
-	kind     lineKind
-	// name is the canonical section name of a header, or the lowercased
-	// name of a key.
-	name string
+	start int32
+	kind  lineKind
 }
 
 // section is one [section] of a file: its header line and the lines up to
@@ -162,7 +154,13 @@ func scan(text string) (*doc, error) {
 	if len(text) >= math.MaxInt32 {
 		return nil, errors.New("the file is too large")
 	}
-	d := &doc{text: text, lines: make([]line, 0, strings.Count(text, "\n")+1)}
+	d := &doc{
+		text:  text,
+		lines: make([]line, 0, strings.Count(text, "\n")+1),
+		// Headers usually start their line: room for those, so that a
+		// large file's sections are not copied as they grow.
+		sections: make([]section, 0, strings.Count(text, "\n[")+1),
+	}
 	if strings.HasPrefix(text, "\ufeff") {
 		return nil, &lineError{1, "the file starts with a byte-order mark, which the AWS CLI cannot read"}
 	}
@@ -171,11 +169,27 @@ func scan(text string) (*doc, error) {
 		return nil, &lineError{n, "not valid UTF-8, which the AWS CLI cannot read"}
 	}
 
-	sectionAt := map[string]int{} // canonical name -> 1-based header line
-	lastKey := -1                 // index of the current section's last key line
-	lastEmpty := false            // whether that key's value is empty
-	keyIndent := -1               // that key's indentation, in characters
-	cur := -1                     // current section
+	err := d.scanLines()
+	// A repeated section is looked for once all are known (a map of every
+	// name, as it goes, would take more memory than the lines); it is
+	// reported if it comes before the line that stopped the scan.
+	if rep := d.repeatedSection(); rep != nil && (err == nil || rep.line < err.line) {
+		return nil, rep
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// scanLines classifies the lines of d.text, appending them and the
+// sections to d, up to the first line it refuses.
+func (d *doc) scanLines() *lineError {
+	text := d.text
+	var keys []sectionKey // the current section's keys
+	lastEmpty := false    // whether the section's last key has an empty value
+	keyIndent := -1       // that key's indentation, in characters
+	cur := -1             // current section
 
 	for start := 0; start < len(text); {
 		end, next := len(text), len(text)
@@ -185,7 +199,7 @@ func scan(text string) (*doc, error) {
 				end--
 			}
 		}
-		ln := line{start: int32(start), end: int32(end), next: int32(next), owner: -1}
+		ln := line{start: int32(start)}
 		n := len(d.lines) + 1
 		c := text[start:end]
 
@@ -196,71 +210,64 @@ func scan(text string) (*doc, error) {
 			// configparser makes a line part of the key's value only if
 			// it is indented deeper than the key.
 			if t != "" && t[0] != '#' && t[0] != ';' && indent <= keyIndent {
-				return nil, &lineError{n, "indented no deeper than the key above it, which has no value: the AWS SDKs read this line as part of that key's value, the AWS CLI as a line of its own; indent it deeper, or not at all"}
+				return &lineError{n, "indented no deeper than the key above it, which has no value: the AWS SDKs read this line as part of that key's value, the AWS CLI as a line of its own; indent it deeper, or not at all"}
 			}
-			ln.kind, ln.owner = lineNested, int32(lastKey)
-			d.lines[lastKey].blockEnd = int32(len(d.lines))
+			ln.kind = lineNested
 		case t == "":
 			ln.kind = lineBlank
 		case t[0] == '#' || t[0] == ';':
 			ln.kind = lineComment
 		case keyIndent >= 0 && indent > keyIndent:
-			return nil, &lineError{n, "indented deeper than the key above it: the AWS CLI reads this line as part of that key's value, the AWS SDKs as a line of its own; indent it as that key is"}
+			return &lineError{n, "indented deeper than the key above it: the AWS CLI reads this line as part of that key's value, the AWS SDKs as a line of its own; indent it as that key is"}
 		case t[0] == '[':
 			closing := strings.LastIndexByte(t, ']')
 			if closing < 0 {
-				return nil, &lineError{n, "section header without a closing ]"}
+				return &lineError{n, "section header without a closing ]"}
 			}
 			name := canonicalSection(t[1:closing])
 			if name == "" {
-				return nil, &lineError{n, "section header without a name"}
+				return &lineError{n, "section header without a name"}
 			}
 			if name == "DEFAULT" {
-				return nil, &lineError{n, "section [DEFAULT] gives its keys to every other section in the AWS CLI but not in the AWS SDKs; rename it"}
+				return &lineError{n, "section [DEFAULT] gives its keys to every other section in the AWS CLI but not in the AWS SDKs; rename it"}
 			}
-			if first, dup := sectionAt[name]; dup {
-				return nil, &lineError{n, fmt.Sprintf("section [%s] appears again (first on line %d); the AWS CLI refuses repeated sections", name, first)}
-			}
-			sectionAt[name] = n
 			if cur >= 0 {
 				d.sections[cur].end = len(d.lines)
 			}
 			d.sections = append(d.sections, section{name: name, header: len(d.lines)})
 			cur = len(d.sections) - 1
-			lastKey, lastEmpty, keyIndent = -1, false, -1
-			ln.kind, ln.name = lineHeader, name
+			lastEmpty, keyIndent = false, -1
+			keys = keys[:0]
+			ln.kind = lineHeader
 		case cur < 0:
-			return nil, &lineError{n, "key outside any [section]"}
+			return &lineError{n, "key outside any [section]"}
 		default:
 			delim := indexDelimiter(t)
 			switch {
 			case delim < 0:
-				return nil, &lineError{n, "neither a [section] header nor a key = value line"}
+				return &lineError{n, "neither a [section] header nor a key = value line"}
 			case delim == 0 || strings.TrimSpace(t[:delim]) == "":
-				return nil, &lineError{n, "key name missing before the = sign"}
+				return &lineError{n, "key name missing before the = sign"}
 			case t[0] == '"' || t[0] == '`':
-				return nil, &lineError{n, "quoted key names are not supported"}
+				return &lineError{n, "quoted key names are not supported"}
 			}
-			offset := len(c) - len(t) // indentation
-			rawName := trimRightSpace(t[:delim])
-			rest := t[delim+1:]
-			value := strings.TrimSpace(rest)
-			name := strings.ToLower(rawName)
+			k := parseKey(c, start)
+			value := trimRightSpace(text[k.valueStart:end])
+			name := k.name
 			if name == "-" {
-				return nil, &lineError{n, "a key named - is not supported"}
+				return &lineError{n, "a key named - is not supported"}
 			}
 			if strings.HasPrefix(value, `"""`) || strings.HasPrefix(value, "`") {
-				return nil, &lineError{n, "values starting with \"\"\" or ` are not supported"}
+				return &lineError{n, "values starting with \"\"\" or ` are not supported"}
 			}
-			for i := d.sections[cur].header + 1; i < len(d.lines); i++ {
-				if d.lines[i].kind == lineKey && d.lines[i].name == name {
-					return nil, &lineError{n, fmt.Sprintf("key %s appears again in [%s] (first on line %d); the AWS CLI refuses repeated keys", name, d.sections[cur].name, i+1)}
+			for _, sk := range keys {
+				if sk.name == name {
+					return &lineError{n, fmt.Sprintf("key %s appears again in [%s] (first on line %d); the AWS CLI refuses repeated keys", name, d.sections[cur].name, sk.line+1)}
 				}
 			}
-			ln.kind, ln.name, ln.blockEnd = lineKey, name, int32(len(d.lines))
-			ln.nameEnd = int32(start + offset + len(rawName))
-			ln.valueStart = int32(start + offset + delim + 1 + (len(rest) - len(trimLeftSpace(rest))))
-			lastKey, lastEmpty, keyIndent = len(d.lines), value == "", indent
+			keys = append(keys, sectionKey{name, len(d.lines)})
+			ln.kind = lineKey
+			lastEmpty, keyIndent = value == "", indent
 		}
 		d.lines = append(d.lines, ln)
 		start = next
@@ -268,7 +275,32 @@ func scan(text string) (*doc, error) {
 	if cur >= 0 {
 		d.sections[cur].end = len(d.lines)
 	}
-	return d, nil
+	return nil
+}
+
+// repeatedSection returns the error for the first header that repeats a
+// section before it, or nil.
+func (d *doc) repeatedSection() *lineError {
+	order := make([]int32, len(d.sections))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(strings.Compare(d.sections[a].name, d.sections[b].name), cmp.Compare(a, b))
+	})
+	again := -1 // index of the first repeating header's section
+	first := -1
+	for k := 1; k < len(order); k++ {
+		a, b := int(order[k-1]), int(order[k])
+		if d.sections[a].name == d.sections[b].name && (k < 2 || d.sections[order[k-2]].name != d.sections[a].name) && (again < 0 || b < again) {
+			again, first = b, a
+		}
+	}
+	if again < 0 {
+		return nil
+	}
+	name := d.sections[again].name
+	return &lineError{d.sections[again].header + 1, fmt.Sprintf("section [%s] appears again (first on line %d); the AWS CLI refuses repeated sections", name, d.sections[first].header+1)}
 }
 
 func firstInvalidUTF8(s string) int {
@@ -292,14 +324,90 @@ func (d *doc) find(name string) int {
 	return -1
 }
 
+// sectionKey is a key of the section scan is in, for its check of
+// repeated keys.
+type sectionKey struct {
+	name string
+	line int
+}
+
+// keyLine is what a key line holds, as offsets of doc.text.
+type keyLine struct {
+	// name is the key's name, lowercased.
+	name string
+	// nameEnd is the end of the name as written (before any space and the
+	// delimiter); valueStart the start of the value (after the delimiter
+	// and any space).
+	nameEnd, valueStart int
+}
+
+// parseKey reads the key line c, which starts at offset start of the text
+// and which scan accepted as a key line.
+func parseKey(c string, start int) keyLine {
+	t := trimLeftSpace(c)
+	offset := len(c) - len(t) // indentation
+	delim := indexDelimiter(t)
+	rawName := trimRightSpace(t[:delim])
+	rest := t[delim+1:]
+	return keyLine{
+		name:       strings.ToLower(rawName),
+		nameEnd:    start + offset + len(rawName),
+		valueStart: start + offset + delim + 1 + (len(rest) - len(trimLeftSpace(rest))),
+	}
+}
+
+// key returns what key line i holds.
+func (d *doc) key(i int) keyLine {
+	return parseKey(d.content(i), int(d.lines[i].start))
+}
+
+// next returns where the line after line i starts: the end of line i and
+// its terminator.
+func (d *doc) next(i int) int {
+	if i+1 < len(d.lines) {
+		return int(d.lines[i+1].start)
+	}
+	return len(d.text)
+}
+
+// end returns where line i's content ends, before its "\n" or "\r\n".
+func (d *doc) end(i int) int {
+	start, e := int(d.lines[i].start), d.next(i)
+	if e > start && d.text[e-1] == '\n' {
+		e--
+		if e > start && d.text[e-1] == '\r' {
+			e--
+		}
+	}
+	return e
+}
+
+// blockEnd returns the index of key line i's nested block's last line, or
+// i when it has none. Blank and comment lines between nested lines belong
+// to the block (scan goes on reading indented lines as the key's after
+// them); those after its last nested line do not.
+func (d *doc) blockEnd(i int) int {
+	last := i
+	for j := i + 1; j < len(d.lines); j++ {
+		switch d.lines[j].kind {
+		case lineNested:
+			last = j
+		case lineBlank, lineComment:
+		default:
+			return last
+		}
+	}
+	return last
+}
+
 // value returns the trimmed value of key line i.
 func (d *doc) value(i int) string {
-	return trimRightSpace(d.text[d.lines[i].valueStart:d.lines[i].end])
+	return trimRightSpace(d.text[d.key(i).valueStart:d.end(i)])
 }
 
 // content returns a line's text without its terminator.
 func (d *doc) content(i int) string {
-	return d.text[d.lines[i].start:d.lines[i].end]
+	return d.text[d.lines[i].start:d.end(i)]
 }
 
 // span returns the text of lines [from, to) from the first one's start to
@@ -308,7 +416,7 @@ func (d *doc) content(i int) string {
 func (d *doc) span(from, to int) string {
 	for j := to - 1; j >= from; j-- {
 		if d.lines[j].kind != lineBlank {
-			return d.text[d.lines[from].start:d.lines[j].end]
+			return d.text[d.lines[from].start:d.end(j)]
 		}
 	}
 	return ""
@@ -324,11 +432,10 @@ func (d *doc) spanOf(lines []int) string {
 	}
 	var b strings.Builder
 	for n, i := range lines[:last+1] {
-		ln := d.lines[i]
 		if n == last {
-			b.WriteString(d.text[ln.start:ln.end])
+			b.WriteString(d.content(i))
 		} else {
-			b.WriteString(d.text[ln.start:ln.next])
+			b.WriteString(d.text[d.lines[i].start:d.next(i)])
 		}
 	}
 	return b.String()

@@ -118,7 +118,7 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 	// The scanner refuses what the AWS CLI refuses and reads keys as
 	// gopkg.in/ini.v1 does; verify reads the sections that change with
 	// ini.v1 too.
-	od, err := scan(string(old))
+	od, err := scan(old)
 	if err != nil {
 		return nil, false, &ParseError{Path: target, Err: err}
 	}
@@ -150,7 +150,7 @@ func updateFile(path string, changes []Change, opts UpdateOptions) (notices []st
 		}
 		return notices, false, nil
 	}
-	if err := atomicfile.Write(target, []byte(data), atomicfile.Options{Perm: perm, Like: info, NoSync: opts.noSync}); err != nil {
+	if err := atomicfile.Write(target, data, atomicfile.Options{Perm: perm, Like: info, NoSync: opts.noSync}); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return nil, false, &AccessError{Path: target, Op: "create", Err: fs.ErrPermission}
 		}
@@ -325,7 +325,7 @@ func (d *doc) prunedKeeps(s section) []int {
 	comment := false
 	for i := s.header + 1; i < s.end; i++ {
 		if d.lines[i].kind == lineKey {
-			i = int(d.lines[i].blockEnd)
+			i = d.blockEnd(i)
 			continue
 		}
 		kept = append(kept, i)
@@ -405,34 +405,41 @@ func lock(path string, timeout time.Duration) (unlock func() error, err error) {
 
 // readWritable reads the file at path if it exists, checking that it may be
 // written, and returns its content and FileInfo (nil if it does not exist).
-func readWritable(path string) ([]byte, fs.FileInfo, error) {
+func readWritable(path string) (string, fs.FileInfo, error) {
 	if err := checkRegular(path); err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+		return "", nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	data := make([]byte, 0, info.Size()+512)
+	text, err := readString(f, info.Size())
+	return text, info, err
+}
+
+// readString reads f to its end into a string, sized for size bytes: one
+// copy of the file in memory, not the two of os.ReadFile and a conversion.
+func readString(f *os.File, size int64) (string, error) {
+	size = min(max(size, 0), 1<<31) + 1 // +1: the read that sees the end
+	var b strings.Builder
+	b.Grow(int(size))
+	buf := make([]byte, min(size, 64<<10))
 	for {
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
+		n, err := f.Read(buf)
+		b.Write(buf[:n])
 		if err == io.EOF {
-			return data, info, nil
+			return b.String(), nil
 		}
 		if err != nil {
-			return nil, nil, err
-		}
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
+			return "", err
 		}
 	}
 }

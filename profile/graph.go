@@ -67,8 +67,12 @@ func (g *Graph) resolveAll() []result {
 // prefers it); every credentials file section is a profile, as in the AWS
 // CLI, which merges its keys over the config file's.
 func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
-	g := &Graph{paths: paths, profiles: map[string]*Profile{}}
-	cfg.Each(func(sec string, kv map[string]string) {
+	n := cfg.Len()
+	if creds != nil {
+		n += creds.Len()
+	}
+	g := &Graph{paths: paths, names: make([]string, 0, n), profiles: make(map[string]*Profile, n)}
+	cfg.Each(func(sec string, kv awsconfig.Section) {
 		name, ok := strings.CutPrefix(sec, "profile ")
 		if !ok && sec != "default" {
 			return // [sso-session x], [services x], …
@@ -85,7 +89,7 @@ func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
 	if creds == nil {
 		return g
 	}
-	creds.Each(func(name string, kv map[string]string) {
+	creds.Each(func(name string, kv awsconfig.Section) {
 		if p, ok := g.profiles[name]; ok {
 			p.creds = kv
 			return

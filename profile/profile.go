@@ -77,12 +77,12 @@ type Profile struct {
 	section string
 	// config and creds are the two sections' keys (lowercase) and values;
 	// nil when the file has no such section.
-	config, creds map[string]string
+	config, creds awsconfig.Section
 }
 
 // NewProfile returns the profile name made of a config file section and a
 // credentials file section, each nil when missing.
-func NewProfile(name string, config, creds map[string]string) *Profile {
+func NewProfile(name string, config, creds awsconfig.Section) *Profile {
 	return &Profile{Name: name, config: config, creds: creds}
 }
 
@@ -105,11 +105,11 @@ func (p *Profile) Credentials() (awsconfig.Credentials, bool) {
 
 // Config returns the config file section's value of key, trimmed; "" when
 // unset.
-func (p *Profile) Config(key string) string { return strings.TrimSpace(p.config[key]) }
+func (p *Profile) Config(key string) string { return strings.TrimSpace(p.config.Get(key)) }
 
 // Section returns the config file section's keys and values; nil when the
-// config file has none. The map is the profile's own: do not change it.
-func (p *Profile) Section() map[string]string { return p.config }
+// config file has none. It is the profile's own: do not change it.
+func (p *Profile) Section() awsconfig.Section { return p.config }
 
 // Value returns the first of keys that has a value in the config file
 // section, trimmed, or "".
@@ -125,25 +125,25 @@ func (p *Profile) Value(keys ...string) string {
 // get returns key's value as botocore merges the two files: the
 // credentials file's section over the config file's.
 func (p *Profile) get(key string) string {
-	if v, ok := p.creds[key]; ok {
+	if v, ok := p.creds.Lookup(key); ok {
 		return strings.TrimSpace(v)
 	}
-	return strings.TrimSpace(p.config[key])
+	return strings.TrimSpace(p.config.Get(key))
 }
 
 // has reports whether key is set in either file, even to "", as botocore
 // tests a key's presence.
 func (p *Profile) has(key string) bool {
-	_, inCreds := p.creds[key]
-	_, inConfig := p.config[key]
+	_, inCreds := p.creds.Lookup(key)
+	_, inConfig := p.config.Lookup(key)
 	return inCreds || inConfig
 }
 
 // IsAWSFed reports whether awsfed logs into the profile: its config
 // section has an awsfed_* or google_config.* key.
 func (p *Profile) IsAWSFed() bool {
-	for k := range p.config {
-		if strings.HasPrefix(k, "awsfed_") || strings.HasPrefix(k, googlePrefix) {
+	for _, kv := range p.config {
+		if k := kv.Key; strings.HasPrefix(k, "awsfed_") || strings.HasPrefix(k, googlePrefix) {
 			return true
 		}
 	}
@@ -153,8 +153,8 @@ func (p *Profile) IsAWSFed() bool {
 // HasGoogleConfig reports whether the profile has aws-google-auth's
 // google_config.* settings.
 func (p *Profile) HasGoogleConfig() bool {
-	for k := range p.config {
-		if strings.HasPrefix(k, googlePrefix) {
+	for _, kv := range p.config {
+		if strings.HasPrefix(kv.Key, googlePrefix) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package signin
 import (
 	"testing"
 
+	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/profile"
 )
 
@@ -31,7 +32,7 @@ func TestResolveKeyring(t *testing.T) {
 				}
 				return ""
 			}
-			got, err := resolveKeyring(tt.flag, getenv, profile.NewProfile("jump", map[string]string{profile.KeyKeyring: tt.config}, nil), "/c")
+			got, err := resolveKeyring(tt.flag, getenv, profile.NewProfile("jump", awsconfig.Section{{Key: profile.KeyKeyring, Value: tt.config}}, nil), "/c")
 			if tt.wantText != "" {
 				if _, ok := err.(*profile.ConfigError); !ok || err.Error() != tt.wantText {
 					t.Errorf("error %v, want usage error %q", err, tt.wantText)

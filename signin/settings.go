@@ -170,8 +170,8 @@ func read(f Flags, getenv func(string) string, g *profile.Graph, name string) *S
 	s.GoogleSPID = cmp.Or(f.SPID, p.Value(profile.KeyGoogleSPID, profile.KeyGoogleSPIDOld))
 	s.MFA = cmp.Or(f.MFA, p.Value(profile.KeyMFA))
 	s.UserAgent = cmp.Or(f.UserAgent, strings.TrimSpace(getenv("AWSFED_USER_AGENT")), p.Value(profile.KeyUserAgent))
-	s.PasswordCommand = p.Section()[profile.KeyPasswordCommand]
-	s.TOTPSecretCommand = p.Section()[profile.KeyTOTPSecretCommand]
+	s.PasswordCommand = p.Section().Get(profile.KeyPasswordCommand)
+	s.TOTPSecretCommand = p.Section().Get(profile.KeyTOTPSecretCommand)
 	s.IdP = cmp.Or(f.IdP, p.Value(profile.KeyIdP))
 	if s.IdP == "" {
 		switch {

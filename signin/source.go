@@ -88,7 +88,7 @@ func (src *Source) saveSettings(role idp.Role, region string) error {
 	}
 	var set []awsconfig.KV
 	for _, kv := range want {
-		if kv.Value != "" && s.profile.Section()[kv.Key] != kv.Value {
+		if kv.Value != "" && s.profile.Section().Get(kv.Key) != kv.Value {
 			set = append(set, kv)
 		}
 	}

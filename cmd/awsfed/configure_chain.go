@@ -161,7 +161,7 @@ func runConfigureChain(_ context.Context, o *configureChainOptions) error {
 		want := append([]awsconfig.KV{{Key: profile.KeyRoleARN, Value: p.roleARN}, {Key: profile.KeySourceProfile, Value: src}}, common...)
 		var set []awsconfig.KV
 		for _, kv := range want {
-			if sec[kv.Key] != kv.Value {
+			if sec.Get(kv.Key) != kv.Value {
 				set = append(set, kv)
 			}
 		}
@@ -332,8 +332,8 @@ func checkChainTarget(p chainProfile, target *profile.Profile) error {
 	if target.IsAWSFed() {
 		return usagef("%sprofile %s is an awsfed profile, which awsfed login writes: choose another name; nothing was changed", p.where(), p.name)
 	}
-	for k := range sec {
-		if k == profile.KeyCredentialProcess || k == profile.KeyCredentialSource || k == profile.KeyWebIdentityTokenFile || strings.HasPrefix(k, "sso_") {
+	for _, kv := range sec {
+		if k := kv.Key; k == profile.KeyCredentialProcess || k == profile.KeyCredentialSource || k == profile.KeyWebIdentityTokenFile || strings.HasPrefix(k, "sso_") {
 			return usagef("%sprofile %s already gets credentials through %s, which would conflict with source_profile: choose another name; nothing was changed", p.where(), p.name, k)
 		}
 	}

@@ -164,7 +164,7 @@ func checkProcessTarget(target *profile.Profile, root, line string) error {
 			return usagef("profile %s already gets credentials through %s, which would conflict with credential_process: choose another --name; nothing was changed", name, k)
 		}
 	}
-	if v := target.Section()[profile.KeyCredentialProcess]; v != "" && v != line {
+	if v := target.Section().Get(profile.KeyCredentialProcess); v != "" && v != line {
 		if _, ok := profile.AWSFedProcessTarget(v); !ok {
 			return usagef("profile %s already runs another program's credential_process: remove it, or choose another --name; nothing was changed", name)
 		}

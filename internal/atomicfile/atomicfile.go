@@ -56,8 +56,10 @@ func RemoveStale(target string, age time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// Write replaces target with data.
-func Write(target string, data []byte, o Options) (err error) {
+// Write replaces target with data. It takes a string as well as bytes, so
+// that a writer holding its content as a string (a large config file) does
+// not copy it.
+func Write[T string | []byte](target string, data T, o Options) (err error) {
 	dir := filepath.Dir(target)
 	tmp, err := os.CreateTemp(dir, tempPattern(target)) // mode 0600
 	if err != nil {
@@ -77,7 +79,13 @@ func Write(target string, data []byte, o Options) (err error) {
 	if o.Like != nil {
 		keepOwner(tmp, o.Like)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	switch d := any(data).(type) {
+	case string:
+		_, err = tmp.WriteString(d)
+	case []byte:
+		_, err = tmp.Write(d)
+	}
+	if err != nil {
 		return err
 	}
 	if !o.NoSync {
