@@ -26,6 +26,10 @@ type RefusedError struct {
 	IdPText string
 	// Hint says what the person can do next.
 	Hint string
+	// NeedsBrowser is set when the IdP asked for what only a browser
+	// can give (a security key, a passkey) or refused a sign-in that is
+	// not a browser's: the same sign-in may work in a browser.
+	NeedsBrowser bool
 }
 
 func (e *RefusedError) Error() string {

@@ -36,6 +36,8 @@ const (
 	KeyPasswordCommand   = "awsfed_password_command"
 	KeyTOTPSecretCommand = "awsfed_totp_secret_command"
 	KeyKeyring           = "awsfed_keyring"
+	KeyBrowser           = "awsfed_browser"
+	KeyBrowserFallback   = "awsfed_browser_fallback"
 
 	KeyRegion               = "region"
 	KeyRoleARN              = "role_arn"

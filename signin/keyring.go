@@ -75,24 +75,32 @@ type keyringSetting struct {
 // resolveKeyring reads --keyring, else AWSFED_KEYRING, else awsfed_keyring
 // in the profile; off when none is set.
 func resolveKeyring(flag OptionalBool, getenv func(string) string, p *profile.Profile, configPath string) (keyringSetting, error) {
+	on, from, err := resolveBool(flag, "--keyring", "AWSFED_KEYRING", profile.KeyKeyring, getenv, p, configPath)
+	return keyringSetting{on: on, from: from}, err
+}
+
+// resolveBool reads a boolean setting from its flag, else its environment
+// variable, else its key in the profile. from names the one that set it;
+// "" when none did (then on is false).
+func resolveBool(flag OptionalBool, flagName, env, key string, getenv func(string) string, p *profile.Profile, configPath string) (on bool, from string, err error) {
 	if flag.Given {
-		return keyringSetting{on: flag.Value, from: "--keyring"}, nil
+		return flag.Value, flagName, nil
 	}
-	if v := strings.TrimSpace(getenv("AWSFED_KEYRING")); v != "" {
+	if v := strings.TrimSpace(getenv(env)); v != "" {
 		on, ok := parseBool(v)
 		if !ok {
-			return keyringSetting{}, profile.Errorf("AWSFED_KEYRING=%q: use true or false", v)
+			return false, "", profile.Errorf("%s=%q: use true or false", env, v)
 		}
-		return keyringSetting{on: on, from: "AWSFED_KEYRING"}, nil
+		return on, env, nil
 	}
-	if v := p.Config(profile.KeyKeyring); v != "" {
+	if v := p.Config(key); v != "" {
 		on, ok := parseBool(v)
 		if !ok {
-			return keyringSetting{}, profile.Errorf("%s = %q in %s: use true or false", profile.KeyKeyring, v, profile.Where(p.Name, configPath))
+			return false, "", profile.Errorf("%s = %q in %s: use true or false", key, v, profile.Where(p.Name, configPath))
 		}
-		return keyringSetting{on: on, from: profile.KeyKeyring}, nil
+		return on, key, nil
 	}
-	return keyringSetting{}, nil
+	return false, "", nil
 }
 
 // keyringUser names the keyring item of the settings' IdP account:

@@ -10,6 +10,7 @@ package signin
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,23 +22,26 @@ import (
 // Flags are the command line's inputs to a sign-in (login and roles).
 // Empty means not given.
 type Flags struct {
-	Profile        string
-	IdP            string
-	URL            string
-	IdPID, SPID    string
-	Username       string
-	RoleARN        string
-	Duration       string
-	Region         string
-	MFA            string
-	UserAgent      string
-	MFACode        string
-	PasswordStdin  bool
-	Keyring        OptionalBool
-	NoPrompt       bool
-	DebugDir       string
-	NoSessionCache bool
-	MFATimeout     time.Duration
+	Profile       string
+	IdP           string
+	URL           string
+	IdPID, SPID   string
+	Username      string
+	RoleARN       string
+	Duration      string
+	Region        string
+	MFA           string
+	UserAgent     string
+	MFACode       string
+	PasswordStdin bool
+	Keyring       OptionalBool
+	// BrowserFallback: may a Google sign-in that needs a browser go on
+	// in one (--browser-fallback).
+	BrowserFallback OptionalBool
+	NoPrompt        bool
+	DebugDir        string
+	NoSessionCache  bool
+	MFATimeout      time.Duration
 }
 
 // Settings are the resolved inputs of a sign-in into one profile: flags
@@ -56,7 +60,15 @@ type Settings struct {
 	UserAgent         string
 	PasswordCommand   string
 	TOTPSecretCommand string
-	Paths             awsconfig.Paths
+	// Browser is the browser to run for --idp browser and the fallback:
+	// a path or a command name (AWSFED_BROWSER, else awsfed_browser);
+	// "" to look for one.
+	Browser string
+	// BrowserFallback is whether a Google sign-in that the HTTP flow
+	// cannot finish (a security key, a passkey, a page refused as
+	// automated or not recognised) goes on in a browser.
+	BrowserFallback bool
+	Paths           awsconfig.Paths
 
 	urlFromIDs       bool // URL was built from the Google ids
 	durationFromFlag bool
@@ -84,11 +96,29 @@ func Resolve(f Flags, getenv func(string) string, g *profile.Graph, name string)
 			base := cmp.Or(getenv("AWSFED_GOOGLE_URL"), google.DefaultBaseURL)
 			s.URL, s.urlFromIDs = google.StartURL(base, s.GoogleIdPID, s.GoogleSPID), true
 		}
+	case "browser":
+		if s.URL == "" {
+			if s.GoogleIdPID == "" || s.GoogleSPID == "" {
+				return nil, profile.Errorf("no IdP URL for profile %s: pass --url with the IdP-initiated SSO URL, or --idp-id and --sp-id for Google", s.Profile)
+			}
+			// The browser goes to Google itself: AWSFED_GOOGLE_URL is
+			// the HTTP flow's stand-in.
+			s.URL, s.urlFromIDs = google.StartURL(google.DefaultBaseURL, s.GoogleIdPID, s.GoogleSPID), true
+		}
 	case "":
 		return nil, profile.Errorf("profile %s has no IdP configured: pass --idp generic --url URL --username NAME (they are saved for next time)", s.Profile)
 	default:
-		return nil, profile.Errorf("unknown IdP %q: use --idp google or --idp generic", s.IdP)
+		return nil, profile.Errorf("unknown IdP %q: use --idp google, --idp generic or --idp browser", s.IdP)
 	}
+	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, profile.Errorf("IdP URL %q of profile %s is not an http or https URL", s.URL, s.Profile)
+	}
+
+	fallback, from, err := resolveBool(f.BrowserFallback, "--browser-fallback", "AWSFED_BROWSER_FALLBACK", profile.KeyBrowserFallback, getenv, s.profile, s.Paths.Config)
+	if err != nil {
+		return nil, err
+	}
+	s.BrowserFallback = fallback || from == ""
 
 	if f.Duration != "" {
 		d, err := sessionDuration(f.Duration)
@@ -172,6 +202,7 @@ func read(f Flags, getenv func(string) string, g *profile.Graph, name string) *S
 	s.UserAgent = cmp.Or(f.UserAgent, strings.TrimSpace(getenv("AWSFED_USER_AGENT")), p.Value(profile.KeyUserAgent))
 	s.PasswordCommand = p.Section().Get(profile.KeyPasswordCommand)
 	s.TOTPSecretCommand = p.Section().Get(profile.KeyTOTPSecretCommand)
+	s.Browser = cmp.Or(strings.TrimSpace(getenv("AWSFED_BROWSER")), p.Value(profile.KeyBrowser))
 	s.IdP = cmp.Or(f.IdP, p.Value(profile.KeyIdP))
 	if s.IdP == "" {
 		switch {

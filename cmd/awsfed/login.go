@@ -41,10 +41,10 @@ const defaultStaticSuffix = "-static"
 func addIdPFlags(cmd *cobra.Command, f *signin.Flags, jsonOut *bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.Profile, "profile", "", `profile to write (default: AWS_PROFILE if it names an awsfed profile or a chain built on one, else "sts")`)
-	fl.StringVar(&f.IdP, "idp", "", "identity provider: google or generic (default: the profile's awsfed_idp)")
-	fl.StringVar(&f.URL, "url", "", "generic: the IdP-initiated SSO URL; google: a full initsso URL instead of the two ids")
-	fl.StringVar(&f.IdPID, "idp-id", "", "google: the idpid of the Workspace SAML app")
-	fl.StringVar(&f.SPID, "sp-id", "", "google: the spid of the AWS app")
+	fl.StringVar(&f.IdP, "idp", "", "identity provider: google, generic, or browser (any IdP, Google included, in a Chrome/Chromium window) (default: the profile's awsfed_idp)")
+	fl.StringVar(&f.URL, "url", "", "generic, browser: the IdP-initiated SSO URL; google: a full initsso URL instead of the two ids")
+	fl.StringVar(&f.IdPID, "idp-id", "", "google, browser: the idpid of the Workspace SAML app")
+	fl.StringVar(&f.SPID, "sp-id", "", "google, browser: the spid of the AWS app")
 	fl.StringVar(&f.Username, "username", "", "IdP user name")
 	fl.BoolVar(&f.PasswordStdin, "password-stdin", false, "read the password from standard input (one line)")
 	fl.Var(&f.Keyring, "keyring", "keep the password in the OS keyring: use the one stored there, and store one typed at the prompt once the IdP accepts it (or AWSFED_KEYRING; default: the profile's awsfed_keyring)")
@@ -56,6 +56,8 @@ func addIdPFlags(cmd *cobra.Command, f *signin.Flags, jsonOut *bool) {
 	fl.StringVar(&f.DebugDir, "debug-dir", "", "save every request (secrets masked) and page into this folder")
 	fl.BoolVar(&f.NoSessionCache, "no-session-cache", false, "google: do not keep the Google session between runs")
 	fl.DurationVar(&f.MFATimeout, "mfa-timeout", 2*time.Minute, "google: how long to wait for a phone prompt to be approved")
+	fl.Var(&f.BrowserFallback, "browser-fallback", "google: when the sign-in needs a browser (a security key, a passkey, a refusal as automated, a page awsfed does not know), go on in one (or AWSFED_BROWSER_FALLBACK; default: the profile's awsfed_browser_fallback, else true)")
+	fl.Lookup("browser-fallback").NoOptDefVal = "true"
 	fl.StringVar(&f.UserAgent, "user-agent", "", "google: the browser User-Agent to send (or AWSFED_USER_AGENT; default: a current desktop Chrome's)")
 }
 

@@ -151,8 +151,8 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 	case KindPrompt:
 		return w.googlePrompt(ctx, g)
 	case KindRejected:
-		return nil, &idp.RefusedError{Err: errors.New("the sign-in was refused by Google as automated"),
-			Hint: "wait a while and try again, sign in once in a browser on this machine, or keep the Google session (it is kept after a successful login)"}
+		return nil, &idp.RefusedError{Err: errors.New("the sign-in was refused by Google as automated"), NeedsBrowser: true,
+			Hint: "wait a while and try again, sign in with --idp browser, or keep the Google session (it is kept after a successful login)"}
 	case Kind2SVRequired:
 		text := strings.Join(strings.Fields(g.Doc.Find("#contactAdminMessage").Text()), " ")
 		if text == "" {
@@ -171,8 +171,8 @@ func (w *walk) step(ctx context.Context, g *Page) (*form.Page, error) {
 			w.codeSent[KindSelection] = true
 			return w.submit(ctx, g.Skip)
 		}
-		return nil, &idp.RefusedError{Err: fmt.Errorf("the sign-in needs a %s, which works only in a browser", g.Kind),
-			Hint: "add an authenticator app or phone prompt to your Google account as a second step"}
+		return nil, &idp.RefusedError{Err: fmt.Errorf("the sign-in needs a %s, which works only in a browser", g.Kind), NeedsBrowser: true,
+			Hint: "sign in with --idp browser, or add an authenticator app or phone prompt to your Google account as a second step"}
 	case KindUnknown:
 		return nil, &idp.PageError{URL: form.Redact(g.URL), Title: g.Title, Status: g.Status, Reason: "not a Google sign-in page awsfed knows"}
 	}
@@ -509,8 +509,8 @@ func (w *walk) selection(ctx context.Context, g *Page) (*form.Page, error) {
 		}
 		offered = append(offered, name)
 	}
-	return nil, &idp.RefusedError{Err: fmt.Errorf("none of the sign-in methods Google offers works without a browser (offered: %s)", strings.Join(offered, ", ")),
-		Hint: "add an authenticator app or phone prompt to your Google account as a second step"}
+	return nil, &idp.RefusedError{Err: fmt.Errorf("none of the sign-in methods Google offers works without a browser (offered: %s)", strings.Join(offered, ", ")), NeedsBrowser: true,
+		Hint: "sign in with --idp browser, or add an authenticator app or phone prompt to your Google account as a second step"}
 }
 
 // devicePrompt waits for "Tap Yes" on the phone: it re-posts the page's

@@ -64,6 +64,8 @@ func TestAuthenticate(t *testing.T) {
 		wantErr   error
 		wantText  string // in the error, or on Status when there is none
 		wantCodes int
+		// browser: the refusal says a browser may do what the flow cannot.
+		browser bool
 	}{
 		{name: "password only"},
 		{name: "password and TOTP", opts: googletest.Options{Second: []googletest.Factor{googletest.TOTP}}, codes: []string{"totp"}, wantCodes: 1},
@@ -83,11 +85,11 @@ func TestAuthenticate(t *testing.T) {
 		{name: "try another way to a TOTP", opts: googletest.Options{Second: []googletest.Factor{googletest.SecurityKey, googletest.TOTP}},
 			codes: []string{"totp"}, wantCodes: 1},
 		{name: "wrong password", password: "nope", wantErr: idp.ErrWrongPassword, wantText: googletest.WrongPassword},
-		{name: "rejected as automated", opts: googletest.Options{Rejected: true}, wantText: "refused by Google as automated"},
+		{name: "rejected as automated", opts: googletest.Options{Rejected: true}, wantText: "refused by Google as automated", browser: true},
 		{name: "2SV required", opts: googletest.Options{Require2SV: true}, wantText: "requires 2-Step Verification and none is set up"},
 		{name: "too many failed attempts", password: "nope", opts: googletest.Options{LockAfter: 1}, wantText: "after too many failed attempts"},
 		{name: "no AWS app", opts: googletest.Options{NoAWSApp: true}, wantText: "app_not_configured_for_user"},
-		{name: "security key only", opts: googletest.Options{Second: []googletest.Factor{googletest.SecurityKey}}, wantText: "offered: security key"},
+		{name: "security key only", opts: googletest.Options{Second: []googletest.Factor{googletest.SecurityKey}}, wantText: "offered: security key", browser: true},
 	}
 	for _, gen := range []int{2020, 2024} {
 		for _, tt := range tests {
@@ -131,6 +133,8 @@ func TestAuthenticate(t *testing.T) {
 					var refused *idp.RefusedError
 					if !errors.As(err, &refused) {
 						t.Errorf("error %T is not a refusal (exit 3)", err)
+					} else if refused.NeedsBrowser != tt.browser {
+						t.Errorf("NeedsBrowser = %v, want %v", refused.NeedsBrowser, tt.browser)
 					}
 				}
 				if len(cs.labels) != tt.wantCodes {
