@@ -12,6 +12,13 @@
 // the cookie set when the sign-in began gets the "cookies are disabled"
 // page.
 //
+// A real browser can be pointed at it too: the server's certificate is for
+// accounts.google.com and 127.0.0.1, issued by a throwaway CA (CAPEM,
+// SPKIHash), Chromium reaches it as https://accounts.google.com through
+// HostResolverRule, and the pages carry the scripts a browser runs (the
+// Botguard stand-in that sets bgresponse=js_enabled, the auto-POST of the
+// SAMLResponse).
+//
 // Where the captures are silent the emulator assumes: the 2024 factor pages
 // take the code in Pin like the 2020 ones, and have a separate skip form
 // (action /v3/signin/challenge/skip?TL=…) besides the main form's
@@ -29,6 +36,7 @@ package googletest
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -160,6 +168,9 @@ type Options struct {
 
 // Recorded is one request the emulator received.
 type Recorded struct {
+	// Host is the Host header: accounts.google.com, or the server's
+	// 127.0.0.1:PORT.
+	Host         string
 	Method, Path string
 	Query        url.Values
 	// Form is the posted form (for awaittx, the JSON body's txId).
@@ -172,14 +183,19 @@ type Recorded struct {
 	Problem string
 }
 
-// Server is a running emulated Google sign-in. Its URL stands for
-// https://accounts.google.com.
+// Server is a running emulated Google sign-in over TLS. It answers both at
+// its URL (https://127.0.0.1:PORT), which stands for
+// https://accounts.google.com, and as https://accounts.google.com itself for
+// clients that map that name to it (HostResolverRule, Client); its pages'
+// links and redirects stay on the name the request was addressed to.
 type Server struct {
 	*httptest.Server
-	t      testing.TB
-	opts   Options
-	apiKey string
-	number string
+	t         testing.TB
+	opts      Options
+	apiKey    string
+	number    string
+	certs     *certs
+	transport *http.Transport
 
 	mu        sync.Mutex
 	requests  []*Recorded
@@ -238,31 +254,38 @@ func NewServer(t testing.TB, opts Options) *Server {
 		decided:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	s.Server = httptest.NewTLSServer(s.handler())
+	var err error
+	if s.certs, err = newCerts(); err != nil {
+		t.Fatalf("googletest: certificates: %v", err)
+	}
+	s.Server = httptest.NewUnstartedServer(s.handler())
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{s.certs.leaf}}
+	s.StartTLS()
+	s.transport = s.certs.transport(s.Listener.Addr().String())
 	t.Cleanup(s.Close)
+	t.Cleanup(s.transport.CloseIdleConnections)
 	// Cleanups run last-in first-out: release blocked awaittx calls before
 	// Close waits for them.
 	t.Cleanup(func() { close(s.done) })
 	return s
 }
 
-// Client returns a new client that trusts the server's certificate, with a
-// cookie jar of its own. Keep using one client to reuse the Google session
-// it signed in.
+// Client returns a new client that trusts the server's CA (CAPEM) and
+// reaches https://accounts.google.com at the server, with a cookie jar of
+// its own. Keep using one client to reuse the Google session it signed in.
 func (s *Server) Client() *http.Client {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		s.t.Fatalf("googletest: cookie jar: %v", err)
 	}
-	return &http.Client{Transport: s.Server.Client().Transport, Jar: jar}
+	return &http.Client{Transport: s.transport, Jar: jar}
 }
 
 // InitSSOURL is the SAML app's start URL as the Workspace admin console gives
 // it: /o/saml2/initsso with idpid, spid and forceauthn=false. Clients are
 // expected to add hl=en; the requests record whether they did.
 func (s *Server) InitSSOURL(idpID, spID string) string {
-	q := url.Values{"idpid": {idpID}, "spid": {spID}, "forceauthn": {"false"}}
-	return s.URL + "/o/saml2/initsso?" + q.Encode()
+	return s.URL + "/o/saml2/initsso?" + initSSOQuery(idpID, spID)
 }
 
 // AwaitTxURL is where a client long-polls a Google Prompt transaction on
@@ -323,11 +346,17 @@ func (s *Server) handler() http.Handler {
 			if err := r.ParseForm(); err != nil {
 				s.t.Errorf("googletest: %s %s: parse form: %v", r.Method, r.URL.Path, err)
 			}
-			rec := &Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm, UserAgent: r.UserAgent()}
+			rec := &Recorded{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm, UserAgent: r.UserAgent()}
+			r = r.WithContext(context.WithValue(r.Context(), recKey{}, rec))
 			s.mu.Lock()
 			s.requests = append(s.requests, rec)
+			if r.Host != Host && r.Host != s.Listener.Addr().String() {
+				s.fail(w, r, fmt.Sprintf("host %q is neither %s nor the server's address", r.Host, Host))
+				s.mu.Unlock()
+				return
+			}
 			s.mu.Unlock()
-			h(w, r.WithContext(context.WithValue(r.Context(), recKey{}, rec)))
+			h(w, r)
 		})
 	}
 	handle("GET /o/saml2/initsso", s.initSSO)
@@ -374,7 +403,7 @@ func (s *Server) initSSO(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Del("from_login")
 	q.Del("as")
-	cont := s.URL + "/o/saml2/initsso?" + q.Encode()
+	cont := s.origin(r) + "/o/saml2/initsso?" + q.Encode()
 	var target string
 	if s.opts.Generation == 2020 {
 		cont += "&from_login=1&as=" + token()[:10]
@@ -412,7 +441,7 @@ func (s *Server) identifierPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cont := q.Get("continue")
 	cu, err := url.Parse(cont)
-	if err != nil || !strings.HasPrefix(cont, s.URL+"/o/saml2/initsso?") {
+	if err != nil || !strings.HasPrefix(cont, s.origin(r)+"/o/saml2/initsso?") {
 		s.fail(w, r, fmt.Sprintf("continue %q is not this server's initsso", cont))
 		return
 	}
