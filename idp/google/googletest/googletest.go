@@ -91,6 +91,7 @@ const (
 	DefaultTOTPSecret    = "JBSWY3DPEHPK3PXP"
 	DefaultCode          = "123456"
 	DefaultCaptchaAnswer = "xyzzy"
+	DefaultACSURL        = "https://signin.aws.amazon.com/saml"
 )
 
 // Texts the emulator shows in its pages' error elements (span#errorMsg and
@@ -164,6 +165,11 @@ type Options struct {
 	// SAMLResponse is the base64 SAMLResponse posted to AWS (default: one
 	// built by idptest.SAMLResponse granting idptest.RoleARN).
 	SAMLResponse string
+	// ACSURL is where the final page's form posts the SAMLResponse
+	// (default DefaultACSURL); a script submits it on load, as Google's page
+	// does. RelayState is the form's RelayState field, which is there empty
+	// when not set.
+	ACSURL, RelayState string
 }
 
 // Recorded is one request the emulator received.
@@ -241,6 +247,7 @@ func NewServer(t testing.TB, opts Options) *Server {
 	def(&opts.CaptchaAnswer, DefaultCaptchaAnswer)
 	def(&opts.TOTPSecret, DefaultTOTPSecret)
 	def(&opts.Code, DefaultCode)
+	def(&opts.ACSURL, DefaultACSURL)
 	if opts.SAMLResponse == "" {
 		opts.SAMLResponse = idptest.SAMLResponse(idptest.AssertionOptions{SessionName: opts.Email})
 	}
@@ -398,7 +405,7 @@ func (s *Server) initSSO(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, http.StatusForbidden, "app_not_configured_for_user", "Service is not configured for this user.")
 			return
 		}
-		s.render(w, http.StatusOK, "saml.html", s.opts.SAMLResponse)
+		s.render(w, http.StatusOK, "saml.html", s.opts)
 		return
 	}
 	q.Del("from_login")

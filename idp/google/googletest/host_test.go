@@ -121,3 +121,44 @@ func TestStrictHost(t *testing.T) {
 		t.Errorf("status %d, reported %q; want 400 and a problem with the host", resp.StatusCode, rec.all())
 	}
 }
+
+func TestSAMLPage(t *testing.T) {
+	tests := []struct {
+		name                  string
+		opts                  googletest.Options
+		wantAction, wantRelay string
+	}{
+		{name: "default", wantAction: googletest.DefaultACSURL},
+		{
+			name:       "ACS URL and RelayState set",
+			opts:       googletest.Options{ACSURL: "https://signin.amazonaws.cn/saml", RelayState: "https://console.amazonaws.cn/?a=1&b=2"},
+			wantAction: "https://signin.amazonaws.cn/saml", wantRelay: "https://console.amazonaws.cn/?a=1&b=2",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := googletest.NewServer(t, tt.opts)
+			b := newBrowser(t, srv)
+			b.start(srv)
+			p := b.password()
+			f, _, ok := p.Page.SAMLResponse()
+			if !ok {
+				t.Fatalf("page %s has no SAMLResponse form", p.URL)
+			}
+			if got := f.Action.String(); got != tt.wantAction {
+				t.Errorf("form action = %q, want %q", got, tt.wantAction)
+			}
+			if got, _ := f.Sel.Attr("method"); !strings.EqualFold(got, "post") {
+				t.Errorf("form method = %q, want post", got)
+			}
+			if in := f.Input("RelayState"); in == nil || in.Value != tt.wantRelay {
+				t.Errorf("RelayState = %+v, want %q", in, tt.wantRelay)
+			}
+			script := p.Doc.Find("script").Text()
+			if !strings.Contains(script, `addEventListener("load"`) || !strings.Contains(script, "document.forms[0].submit()") {
+				t.Errorf("the page's script %q does not submit the form on load", script)
+			}
+		})
+	}
+}
