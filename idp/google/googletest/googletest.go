@@ -17,7 +17,11 @@
 // SPKIHash), Chromium reaches it as https://accounts.google.com through
 // HostResolverRule, and the pages carry the scripts a browser runs (the
 // Botguard stand-in that sets bgresponse=js_enabled, the auto-POST of the
-// SAMLResponse).
+// SAMLResponse). The security-key and passkey pages are WebAuthn challenges
+// for Options.Credential (NewKey makes one and gives it for CDP's virtual
+// authenticator); the emulator checks their assertions as a relying party
+// does. Their data-challenge-ui and the JSON posted in id-assertion are the
+// emulator's own: Google's WebAuthn pages are not captured.
 //
 // Where the captures are silent the emulator assumes: the 2024 factor pages
 // take the code in Pin like the 2020 ones, and have a separate skip form
@@ -36,6 +40,7 @@ package googletest
 
 import (
 	"context"
+	"crypto/elliptic"
 	"crypto/tls"
 	"embed"
 	"encoding/json"
@@ -71,8 +76,11 @@ var pages = template.Must(template.ParseFS(files, "pages/*.html"))
 // /v3/signin/challenge/<factor>).
 type Factor string
 
-// The factors. SecurityKey and Passkey pages are served so that clients can
-// recognise them, but no answer to them succeeds: they need a browser.
+// The factors. SecurityKey and Passkey are WebAuthn challenges: their pages'
+// script asks the browser for an assertion (navigator.credentials.get) and
+// posts it; they succeed only with Options.Credential, and otherwise answer
+// every post with CantUseMethod, as Google does for a browser that cannot
+// use the key.
 const (
 	TOTP         Factor = "totp"  // authenticator app code, in Pin
 	SMS          Factor = "ipp"   // a send page, then a text message code in Pin
@@ -80,8 +88,8 @@ const (
 	GooglePrompt Factor = "az"    // Google Prompt, answered through awaittx
 	BackupCode   Factor = "bc"    // printed backup code, in Pin
 	SecurityCode Factor = "skotp" // one-time security code from g.co/sc, in Pin
-	SecurityKey  Factor = "sk"    // FIDO U2F security key
-	Passkey      Factor = "pk"    // passkey (WebAuthn)
+	SecurityKey  Factor = "sk"    // security key (WebAuthn, user verification preferred)
+	Passkey      Factor = "pk"    // passkey (WebAuthn, user verification required)
 )
 
 // Defaults of Options.
@@ -104,6 +112,10 @@ const (
 	CaptchaRetry  = "Please re-enter the characters you see in the image above"
 	PromptDenied  = "You denied the sign-in request on your phone."
 	CantUseMethod = "Something went wrong. Try another way to sign in."
+	// KeyRefused is shown on the security-key or passkey page, with a new
+	// challenge, when the posted assertion does not verify (the wording is
+	// not captured).
+	KeyRefused    = "There was a problem with your security key. Try again."
 	Require2SVMsg = "Based on your organisation's policy, you need to turn on 2-step verification. Contact your administrator to learn more."
 	// TooManyAttempts is the heading of the section the 2024 password page
 	// carries hidden (aria-hidden="true") and shows on a locked account; the
@@ -165,6 +177,11 @@ type Options struct {
 	// SAMLResponse is the base64 SAMLResponse posted to AWS (default: one
 	// built by idptest.SAMLResponse granting idptest.RoleARN).
 	SAMLResponse string
+	// Credential is the account's WebAuthn credential, which the
+	// SecurityKey and Passkey challenges ask for; NewKey makes one. Without
+	// it those challenges cannot be passed, and the 2024 selection page
+	// marks them unavailable.
+	Credential *Credential
 	// ACSURL is where the final page's form posts the SAMLResponse
 	// (default DefaultACSURL); a script submits it on load, as Google's page
 	// does. RelayState is the form's RelayState field, which is there empty
@@ -207,8 +224,9 @@ type Server struct {
 	requests  []*Recorded
 	flows     map[string]*flow // by the __Host-GAPS cookie
 	sessions  map[string]string
-	wrong     int // wrong passwords so far, for LockAfter
-	decision  int // 0 pending, 1 approved, -1 denied
+	wrong     int    // wrong passwords so far, for LockAfter
+	signCount uint32 // the Credential's signature counter last seen
+	decision  int    // 0 pending, 1 approved, -1 denied
 	decided   chan struct{}
 	wasClosed bool
 	done      chan struct{}
@@ -248,6 +266,10 @@ func NewServer(t testing.TB, opts Options) *Server {
 	def(&opts.TOTPSecret, DefaultTOTPSecret)
 	def(&opts.Code, DefaultCode)
 	def(&opts.ACSURL, DefaultACSURL)
+	if opts.Credential != nil && (len(opts.Credential.ID) == 0 || opts.Credential.PublicKey == nil ||
+		opts.Credential.PublicKey.Curve != elliptic.P256()) {
+		t.Fatalf("googletest: Credential needs an ID and a P-256 public key")
+	}
 	if opts.SAMLResponse == "" {
 		opts.SAMLResponse = idptest.SAMLResponse(idptest.AssertionOptions{SessionName: opts.Email})
 	}
@@ -260,6 +282,9 @@ func NewServer(t testing.TB, opts Options) *Server {
 		sessions: map[string]string{},
 		decided:  make(chan struct{}),
 		done:     make(chan struct{}),
+	}
+	if opts.Credential != nil {
+		s.signCount = opts.Credential.SignCount
 	}
 	var err error
 	if s.certs, err = newCerts(); err != nil {
@@ -639,6 +664,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request, f *flow, i int, 
 	f.sent = sent && s.opts.Second[i] == SMS
 	f.posts, f.approved = 0, false
 	f.txID, f.txToken = token()+"=", token()
+	f.challenge = randomBytes(32)
 	http.Redirect(w, r, s.view(f).URL, http.StatusFound)
 }
 
@@ -690,8 +716,7 @@ func (s *Server) factor(w http.ResponseWriter, r *http.Request, f *flow, v *view
 		}
 		ok = true
 	case SecurityKey, Passkey:
-		v.Error = CantUseMethod
-		s.show(w, http.StatusOK, v)
+		s.webAuthn(w, r, f, vals.Get("id-assertion"))
 		return
 	}
 	if !ok {
@@ -699,6 +724,30 @@ func (s *Server) factor(w http.ResponseWriter, r *http.Request, f *flow, v *view
 		s.show(w, http.StatusOK, v)
 		return
 	}
+	s.finish(w, r, f)
+}
+
+// webAuthn answers the security-key and passkey pages: the challenge is
+// used up by any post, and an assertion that does not verify gets the page
+// again with KeyRefused and a new challenge.
+func (s *Server) webAuthn(w http.ResponseWriter, r *http.Request, f *flow, raw string) {
+	issued := f.challenge
+	f.challenge = randomBytes(32)
+	v := s.view(f)
+	c := s.opts.Credential
+	if c == nil || raw == "" {
+		v.Error = CantUseMethod // no key, or a client that cannot ask for one
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	count, problem := verify(raw, issued, c, s.signCount, s.opts.Second[f.factor] == Passkey)
+	if problem != "" {
+		s.note(r, "WebAuthn: "+problem)
+		v.Error, v.Retry = KeyRefused, true
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	s.signCount = count
 	s.finish(w, r, f)
 }
 
@@ -738,7 +787,7 @@ func (s *Server) selection(w http.ResponseWriter, r *http.Request, f *flow, v *v
 		s.fail(w, r, fmt.Sprintf("no challenge with id %q on the selection page", id))
 		return
 	}
-	if !s.opts.Second[i].availableV3() {
+	if !s.available(s.opts.Second[i]) {
 		v.Error = CantUseMethod
 		s.show(w, http.StatusOK, v)
 		return
