@@ -49,6 +49,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
@@ -407,6 +408,14 @@ func (s *Server) handler() http.Handler {
 	handle("GET /signin/rejected", s.static("rejected.html"))
 	handle("GET /v3/signin/rejected", s.static("rejected.html"))
 	handle("GET /CookieMismatch", s.static("cookies.html"))
+	// What Chromium asks accounts.google.com for by itself: the tab's icon,
+	// and the accounts signed in to the browser (none: the reply Google
+	// gives a browser without a Google session).
+	handle("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	handle("POST /ListAccounts", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, `["gaia.l.a.r",[]]`)
+	})
 	handle("/", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -158,6 +159,42 @@ func TestSAMLPage(t *testing.T) {
 			script := p.Doc.Find("script").Text()
 			if !strings.Contains(script, `addEventListener("load"`) || !strings.Contains(script, "document.forms[0].submit()") {
 				t.Errorf("the page's script %q does not submit the form on load", script)
+			}
+		})
+	}
+}
+
+// TestBrowserOwnRequests: what Chromium asks accounts.google.com for by
+// itself is answered, not taken for a client's mistake.
+func TestBrowserOwnRequests(t *testing.T) {
+	tests := []struct {
+		method, path string
+		wantStatus   int
+		wantBody     string
+	}{
+		{method: http.MethodGet, path: "/favicon.ico", wantStatus: http.StatusNoContent},
+		{method: http.MethodPost, path: "/ListAccounts?gpsia=1&source=ChromiumBrowser&json=standard", wantStatus: http.StatusOK, wantBody: `["gaia.l.a.r",[]]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			srv := googletest.NewServer(t, googletest.Options{})
+			var redirects []string
+			req, err := http.NewRequestWithContext(t.Context(), tt.method, googletest.Origin+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := hostClient(t, srv, &redirects).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantStatus || string(body) != tt.wantBody {
+				t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.path, resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+			if p := srv.Requests()[0].Problem; p != "" {
+				t.Errorf("recorded problem %q", p)
 			}
 		})
 	}
