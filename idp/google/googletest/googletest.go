@@ -12,6 +12,17 @@
 // the cookie set when the sign-in began gets the "cookies are disabled"
 // page.
 //
+// A real browser can be pointed at it too: the server's certificate is for
+// accounts.google.com and 127.0.0.1, issued by a throwaway CA (CAPEM,
+// SPKIHash), Chromium reaches it as https://accounts.google.com through
+// HostResolverRule, and the pages carry the scripts a browser runs (the
+// Botguard stand-in that sets bgresponse=js_enabled, the auto-POST of the
+// SAMLResponse). The security-key and passkey pages are WebAuthn challenges
+// for Options.Credential (NewKey makes one and gives it for CDP's virtual
+// authenticator); the emulator checks their assertions as a relying party
+// does. Their data-challenge-ui and the JSON posted in id-assertion are the
+// emulator's own: Google's WebAuthn pages are not captured.
+//
 // Where the captures are silent the emulator assumes: the 2024 factor pages
 // take the code in Pin like the 2020 ones, and have a separate skip form
 // (action /v3/signin/challenge/skip?TL=…) besides the main form's
@@ -29,6 +40,8 @@ package googletest
 
 import (
 	"context"
+	"crypto/elliptic"
+	"crypto/tls"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -36,6 +49,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
@@ -63,8 +77,11 @@ var pages = template.Must(template.ParseFS(files, "pages/*.html"))
 // /v3/signin/challenge/<factor>).
 type Factor string
 
-// The factors. SecurityKey and Passkey pages are served so that clients can
-// recognise them, but no answer to them succeeds: they need a browser.
+// The factors. SecurityKey and Passkey are WebAuthn challenges: their pages'
+// script asks the browser for an assertion (navigator.credentials.get) and
+// posts it; they succeed only with Options.Credential, and otherwise answer
+// every post with CantUseMethod, as Google does for a browser that cannot
+// use the key.
 const (
 	TOTP         Factor = "totp"  // authenticator app code, in Pin
 	SMS          Factor = "ipp"   // a send page, then a text message code in Pin
@@ -72,8 +89,8 @@ const (
 	GooglePrompt Factor = "az"    // Google Prompt, answered through awaittx
 	BackupCode   Factor = "bc"    // printed backup code, in Pin
 	SecurityCode Factor = "skotp" // one-time security code from g.co/sc, in Pin
-	SecurityKey  Factor = "sk"    // FIDO U2F security key
-	Passkey      Factor = "pk"    // passkey (WebAuthn)
+	SecurityKey  Factor = "sk"    // security key (WebAuthn, user verification preferred)
+	Passkey      Factor = "pk"    // passkey (WebAuthn, user verification required)
 )
 
 // Defaults of Options.
@@ -83,6 +100,7 @@ const (
 	DefaultTOTPSecret    = "JBSWY3DPEHPK3PXP"
 	DefaultCode          = "123456"
 	DefaultCaptchaAnswer = "xyzzy"
+	DefaultACSURL        = "https://signin.aws.amazon.com/saml"
 )
 
 // Texts the emulator shows in its pages' error elements (span#errorMsg and
@@ -95,6 +113,10 @@ const (
 	CaptchaRetry  = "Please re-enter the characters you see in the image above"
 	PromptDenied  = "You denied the sign-in request on your phone."
 	CantUseMethod = "Something went wrong. Try another way to sign in."
+	// KeyRefused is shown on the security-key or passkey page, with a new
+	// challenge, when the posted assertion does not verify (the wording is
+	// not captured).
+	KeyRefused    = "There was a problem with your security key. Try again."
 	Require2SVMsg = "Based on your organisation's policy, you need to turn on 2-step verification. Contact your administrator to learn more."
 	// TooManyAttempts is the heading of the section the 2024 password page
 	// carries hidden (aria-hidden="true") and shows on a locked account; the
@@ -156,10 +178,23 @@ type Options struct {
 	// SAMLResponse is the base64 SAMLResponse posted to AWS (default: one
 	// built by idptest.SAMLResponse granting idptest.RoleARN).
 	SAMLResponse string
+	// Credential is the account's WebAuthn credential, which the
+	// SecurityKey and Passkey challenges ask for; NewKey makes one. Without
+	// it those challenges cannot be passed, and the 2024 selection page
+	// marks them unavailable.
+	Credential *Credential
+	// ACSURL is where the final page's form posts the SAMLResponse
+	// (default DefaultACSURL); a script submits it on load, as Google's page
+	// does. RelayState is the form's RelayState field, which is there empty
+	// when not set.
+	ACSURL, RelayState string
 }
 
 // Recorded is one request the emulator received.
 type Recorded struct {
+	// Host is the Host header: accounts.google.com, or the server's
+	// 127.0.0.1:PORT.
+	Host         string
 	Method, Path string
 	Query        url.Values
 	// Form is the posted form (for awaittx, the JSON body's txId).
@@ -172,21 +207,27 @@ type Recorded struct {
 	Problem string
 }
 
-// Server is a running emulated Google sign-in. Its URL stands for
-// https://accounts.google.com.
+// Server is a running emulated Google sign-in over TLS. It answers both at
+// its URL (https://127.0.0.1:PORT), which stands for
+// https://accounts.google.com, and as https://accounts.google.com itself for
+// clients that map that name to it (HostResolverRule, Client); its pages'
+// links and redirects stay on the name the request was addressed to.
 type Server struct {
 	*httptest.Server
-	t      testing.TB
-	opts   Options
-	apiKey string
-	number string
+	t         testing.TB
+	opts      Options
+	apiKey    string
+	number    string
+	certs     *certs
+	transport *http.Transport
 
 	mu        sync.Mutex
 	requests  []*Recorded
 	flows     map[string]*flow // by the __Host-GAPS cookie
 	sessions  map[string]string
-	wrong     int // wrong passwords so far, for LockAfter
-	decision  int // 0 pending, 1 approved, -1 denied
+	wrong     int    // wrong passwords so far, for LockAfter
+	signCount uint32 // the Credential's signature counter last seen
+	decision  int    // 0 pending, 1 approved, -1 denied
 	decided   chan struct{}
 	wasClosed bool
 	done      chan struct{}
@@ -225,6 +266,11 @@ func NewServer(t testing.TB, opts Options) *Server {
 	def(&opts.CaptchaAnswer, DefaultCaptchaAnswer)
 	def(&opts.TOTPSecret, DefaultTOTPSecret)
 	def(&opts.Code, DefaultCode)
+	def(&opts.ACSURL, DefaultACSURL)
+	if opts.Credential != nil && (len(opts.Credential.ID) == 0 || opts.Credential.PublicKey == nil ||
+		opts.Credential.PublicKey.Curve != elliptic.P256()) {
+		t.Fatalf("googletest: Credential needs an ID and a P-256 public key")
+	}
 	if opts.SAMLResponse == "" {
 		opts.SAMLResponse = idptest.SAMLResponse(idptest.AssertionOptions{SessionName: opts.Email})
 	}
@@ -238,31 +284,41 @@ func NewServer(t testing.TB, opts Options) *Server {
 		decided:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	s.Server = httptest.NewTLSServer(s.handler())
+	if opts.Credential != nil {
+		s.signCount = opts.Credential.SignCount
+	}
+	var err error
+	if s.certs, err = newCerts(); err != nil {
+		t.Fatalf("googletest: certificates: %v", err)
+	}
+	s.Server = httptest.NewUnstartedServer(s.handler())
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{s.certs.leaf}}
+	s.StartTLS()
+	s.transport = s.certs.transport(s.Listener.Addr().String())
 	t.Cleanup(s.Close)
+	t.Cleanup(s.transport.CloseIdleConnections)
 	// Cleanups run last-in first-out: release blocked awaittx calls before
 	// Close waits for them.
 	t.Cleanup(func() { close(s.done) })
 	return s
 }
 
-// Client returns a new client that trusts the server's certificate, with a
-// cookie jar of its own. Keep using one client to reuse the Google session
-// it signed in.
+// Client returns a new client that trusts the server's CA (CAPEM) and
+// reaches https://accounts.google.com at the server, with a cookie jar of
+// its own. Keep using one client to reuse the Google session it signed in.
 func (s *Server) Client() *http.Client {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		s.t.Fatalf("googletest: cookie jar: %v", err)
 	}
-	return &http.Client{Transport: s.Server.Client().Transport, Jar: jar}
+	return &http.Client{Transport: s.transport, Jar: jar}
 }
 
 // InitSSOURL is the SAML app's start URL as the Workspace admin console gives
 // it: /o/saml2/initsso with idpid, spid and forceauthn=false. Clients are
 // expected to add hl=en; the requests record whether they did.
 func (s *Server) InitSSOURL(idpID, spID string) string {
-	q := url.Values{"idpid": {idpID}, "spid": {spID}, "forceauthn": {"false"}}
-	return s.URL + "/o/saml2/initsso?" + q.Encode()
+	return s.URL + "/o/saml2/initsso?" + initSSOQuery(idpID, spID)
 }
 
 // AwaitTxURL is where a client long-polls a Google Prompt transaction on
@@ -323,11 +379,17 @@ func (s *Server) handler() http.Handler {
 			if err := r.ParseForm(); err != nil {
 				s.t.Errorf("googletest: %s %s: parse form: %v", r.Method, r.URL.Path, err)
 			}
-			rec := &Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm, UserAgent: r.UserAgent()}
+			rec := &Recorded{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.Query(), Form: r.PostForm, UserAgent: r.UserAgent()}
+			r = r.WithContext(context.WithValue(r.Context(), recKey{}, rec))
 			s.mu.Lock()
 			s.requests = append(s.requests, rec)
+			if r.Host != Host && r.Host != s.Listener.Addr().String() {
+				s.fail(w, r, fmt.Sprintf("host %q is neither %s nor the server's address", r.Host, Host))
+				s.mu.Unlock()
+				return
+			}
 			s.mu.Unlock()
-			h(w, r.WithContext(context.WithValue(r.Context(), recKey{}, rec)))
+			h(w, r)
 		})
 	}
 	handle("GET /o/saml2/initsso", s.initSSO)
@@ -346,6 +408,14 @@ func (s *Server) handler() http.Handler {
 	handle("GET /signin/rejected", s.static("rejected.html"))
 	handle("GET /v3/signin/rejected", s.static("rejected.html"))
 	handle("GET /CookieMismatch", s.static("cookies.html"))
+	// What Chromium asks accounts.google.com for by itself: the tab's icon,
+	// and the accounts signed in to the browser (none: the reply Google
+	// gives a browser without a Google session).
+	handle("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	handle("POST /ListAccounts", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, `["gaia.l.a.r",[]]`)
+	})
 	handle("/", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -369,12 +439,12 @@ func (s *Server) initSSO(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, http.StatusForbidden, "app_not_configured_for_user", "Service is not configured for this user.")
 			return
 		}
-		s.render(w, http.StatusOK, "saml.html", s.opts.SAMLResponse)
+		s.render(w, http.StatusOK, "saml.html", s.opts)
 		return
 	}
 	q.Del("from_login")
 	q.Del("as")
-	cont := s.URL + "/o/saml2/initsso?" + q.Encode()
+	cont := s.origin(r) + "/o/saml2/initsso?" + q.Encode()
 	var target string
 	if s.opts.Generation == 2020 {
 		cont += "&from_login=1&as=" + token()[:10]
@@ -412,7 +482,7 @@ func (s *Server) identifierPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cont := q.Get("continue")
 	cu, err := url.Parse(cont)
-	if err != nil || !strings.HasPrefix(cont, s.URL+"/o/saml2/initsso?") {
+	if err != nil || !strings.HasPrefix(cont, s.origin(r)+"/o/saml2/initsso?") {
 		s.fail(w, r, fmt.Sprintf("continue %q is not this server's initsso", cont))
 		return
 	}
@@ -603,6 +673,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request, f *flow, i int, 
 	f.sent = sent && s.opts.Second[i] == SMS
 	f.posts, f.approved = 0, false
 	f.txID, f.txToken = token()+"=", token()
+	f.challenge = randomBytes(32)
 	http.Redirect(w, r, s.view(f).URL, http.StatusFound)
 }
 
@@ -654,8 +725,7 @@ func (s *Server) factor(w http.ResponseWriter, r *http.Request, f *flow, v *view
 		}
 		ok = true
 	case SecurityKey, Passkey:
-		v.Error = CantUseMethod
-		s.show(w, http.StatusOK, v)
+		s.webAuthn(w, r, f, vals.Get("id-assertion"))
 		return
 	}
 	if !ok {
@@ -663,6 +733,30 @@ func (s *Server) factor(w http.ResponseWriter, r *http.Request, f *flow, v *view
 		s.show(w, http.StatusOK, v)
 		return
 	}
+	s.finish(w, r, f)
+}
+
+// webAuthn answers the security-key and passkey pages: the challenge is
+// used up by any post, and an assertion that does not verify gets the page
+// again with KeyRefused and a new challenge.
+func (s *Server) webAuthn(w http.ResponseWriter, r *http.Request, f *flow, raw string) {
+	issued := f.challenge
+	f.challenge = randomBytes(32)
+	v := s.view(f)
+	c := s.opts.Credential
+	if c == nil || raw == "" {
+		v.Error = CantUseMethod // no key, or a client that cannot ask for one
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	count, problem := verify(raw, issued, c, s.signCount, s.opts.Second[f.factor] == Passkey)
+	if problem != "" {
+		s.note(r, "WebAuthn: "+problem)
+		v.Error, v.Retry = KeyRefused, true
+		s.show(w, http.StatusOK, v)
+		return
+	}
+	s.signCount = count
 	s.finish(w, r, f)
 }
 
@@ -702,7 +796,7 @@ func (s *Server) selection(w http.ResponseWriter, r *http.Request, f *flow, v *v
 		s.fail(w, r, fmt.Sprintf("no challenge with id %q on the selection page", id))
 		return
 	}
-	if !s.opts.Second[i].availableV3() {
+	if !s.available(s.opts.Second[i]) {
 		v.Error = CantUseMethod
 		s.show(w, http.StatusOK, v)
 		return

@@ -41,6 +41,7 @@ type flow struct {
 	posts                               int
 	txID, txToken                       string
 	approved                            bool
+	challenge                           []byte // the WebAuthn challenge the page carries
 }
 
 func (f *flow) hl() string {
@@ -121,10 +122,12 @@ type view struct {
 	Number                string
 	APIKey, TxID, GAPIURL string
 	SecurityKeyUI         string
-	Prompt, PinID         string
-	Form, Skip            *form
-	Entries               []*form
-	Options               []option
+	// Retry makes the WebAuthn script wait for a click after a refusal.
+	Retry         bool
+	Prompt, PinID string
+	Form, Skip    *form
+	Entries       []*form
+	Options       []option
 }
 
 // view builds the page the flow is on, with the forms its POSTs must match.
@@ -257,9 +260,9 @@ func (s *Server) factorView(f *flow, v *view) {
 		if s.opts.Generation == 2020 {
 			fields = append(fields, field{Name: "action", Value: "VERIFY", ID: "azAction", rule: fixed})
 		}
-	case SecurityKey:
-		v.SecurityKeyUI = `{"appId":"https://www.gstatic.com/securitykey/origins.json","challenge":"` + f.txID + `"}`
-		fields = append(fields, field{Name: "id-challenge", Value: f.txID, rule: fixed},
+	case SecurityKey, Passkey:
+		v.SecurityKeyUI = s.challengeUI(f, k)
+		fields = append(fields, field{Name: "id-challenge", Value: b64url.EncodeToString(f.challenge), rule: fixed},
 			field{Name: "id-assertion", rule: free})
 	}
 	if s.opts.Generation == 2020 {
@@ -301,7 +304,7 @@ func (s *Server) selectionView(f *flow, v *view) {
 	v.tmpl = "selection-2024.html"
 	v.URL = s.v3URL(f, "selection", 0)
 	for i, k := range s.opts.Second {
-		o := option{ID: firstFactorID + i, Type: k.challengeType(), Label: k.label(), Unavailable: !k.availableV3()}
+		o := option{ID: firstFactorID + i, Type: k.challengeType(), Label: k.label(), Unavailable: !s.available(k)}
 		if k == SMS {
 			o.SendMethod = "SMS"
 		}
@@ -468,9 +471,12 @@ func (k Factor) challengeType() int {
 	return 0
 }
 
-// availableV3 is false for the methods the 2024 selection page marks
-// data-challengeunavailable for a browser without WebAuthn.
-func (k Factor) availableV3() bool { return k != SecurityKey && k != Passkey }
+// available is false for the methods the 2024 selection page marks
+// data-challengeunavailable: the WebAuthn ones, unless the account has a
+// Credential.
+func (s *Server) available(k Factor) bool {
+	return k != SecurityKey && k != Passkey || s.opts.Credential != nil
+}
 
 func (k Factor) label() string {
 	switch k {
