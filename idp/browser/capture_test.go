@@ -132,6 +132,7 @@ func TestCaptureKeepsSession(t *testing.T) {
 	start = time.Now()
 	_, err = Capture(ctx, opts)
 	took := time.Since(start)
+	t.Logf("revoked session: ErrLoginRequired in %v", took.Round(time.Millisecond))
 	if !errors.Is(err, ErrLoginRequired) {
 		t.Fatalf("revoked session: error %v; want ErrLoginRequired", err)
 	}

@@ -55,7 +55,7 @@ func samlFor(marker string, pad int) string {
 // one-time-code page, then a page that posts the SAMLResponse to AWS's
 // sign-in page. Its session cookie has no Expires, as SimpleSAMLphp's.
 type testIdP struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	user, password, code string
@@ -75,7 +75,7 @@ type testIdP struct {
 	starts    chan struct{}
 }
 
-func newTestIdP(t *testing.T, saml string) *testIdP {
+func newTestIdP(t testing.TB, saml string) *testIdP {
 	t.Helper()
 	p := &testIdP{
 		t: t, user: "alice", password: "pw-Секрет-42", code: "654321",
@@ -260,7 +260,7 @@ func (l countingListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
-func newCanary(t *testing.T) *canary {
+func newCanary(t testing.TB) *canary {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
