@@ -19,6 +19,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/awssignin"
 	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/idp/browser"
 	"github.com/seed-2d15385e/awsfed/idp/generic"
 	"github.com/seed-2d15385e/awsfed/idp/google"
 	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
@@ -65,6 +66,8 @@ type Signer struct {
 	secrets   debugdump.Secrets
 	dump      *debugdump.Transport // with --debug-dir
 	keyring   keyringUse
+	// stdinPassword is the password --password-stdin read, once.
+	stdinPassword string
 }
 
 // Close closes the terminal, if a prompt opened it, and finishes the
@@ -115,8 +118,38 @@ func (o *Signer) httpClient(jar http.CookieJar) (*http.Client, error) {
 }
 
 // SignIn signs into the IdP of s and returns its assertion. A Google
-// session is kept between runs unless --no-session-cache.
+// session is kept between runs unless --no-session-cache; a browser
+// sign-in keeps its IdP session in its browser profile. A Google sign-in
+// that needs a browser goes on in one when the settings allow it.
 func (o *Signer) SignIn(ctx context.Context, s *Settings) (*idp.Assertion, error) {
+	var a *idp.Assertion
+	var err error
+	switch s.IdP {
+	case "browser":
+		a, err = o.browserSignIn(ctx, s, browserStartURL(s))
+	case "google":
+		a, err = o.googleSignIn(ctx, s)
+	default:
+		a, err = o.formSignIn(ctx, s)
+	}
+	err = o.masked(o.settleKeyring(ctx, s, err))
+	if errors.Is(err, browser.ErrLoginRequired) {
+		err = &ui.InputNeededError{What: "a sign-in in a browser window", Why: "no window can be shown here (no terminal or no display, or --no-prompt)",
+			Hint: fmt.Sprintf("run `awsfed login --profile %s` in a terminal of a desktop session", s.Profile)}
+	}
+	var needed *ui.InputNeededError
+	if o.Unattended && errors.As(err, &needed) {
+		err = o.unattended(s, needed)
+	}
+	if errors.Is(err, idp.ErrNoRoles) {
+		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)
+	}
+	return a, err
+}
+
+// formSignIn signs into the IdP of s through its HTML forms, keeping a
+// Google session between runs unless --no-session-cache.
+func (o *Signer) formSignIn(ctx context.Context, s *Settings) (*idp.Assertion, error) {
 	var jar http.CookieJar
 	var kept *cookiestore.Store
 	if path := o.sessionPath(s); path != "" {
@@ -143,12 +176,13 @@ func (o *Signer) SignIn(ctx context.Context, s *Settings) (*idp.Assertion, error
 	if err != nil {
 		return nil, err
 	}
+	prompt := o.CanPrompt()
 	in := idp.LoginInput{
 		Username: s.Username,
-		Password: o.passwordSource(s),
-		Codes:    &maskedCodes{src: o.codeSource(s), secrets: &o.secrets},
+		Password: o.passwordSource(s, prompt),
+		Codes:    &maskedCodes{src: o.codeSource(s, prompt), secrets: &o.secrets},
 	}
-	if o.CanPrompt() {
+	if prompt {
 		in.Ask = func(ctx context.Context, question string) (string, error) {
 			p, err := o.prompt()
 			if err != nil {
@@ -158,14 +192,6 @@ func (o *Signer) SignIn(ctx context.Context, s *Settings) (*idp.Assertion, error
 		}
 	}
 	a, err := p.Authenticate(ctx, in)
-	err = o.masked(o.settleKeyring(ctx, s, err))
-	var needed *ui.InputNeededError
-	if o.Unattended && errors.As(err, &needed) {
-		err = o.unattended(s, needed)
-	}
-	if errors.Is(err, idp.ErrNoRoles) {
-		return nil, fmt.Errorf("%w; ask your IdP administrator to grant you an AWS role", err)
-	}
 	if err == nil && kept != nil {
 		if serr := kept.Save(); serr != nil {
 			ui.Notes(o.Streams.ErrOut, serr.Error()+"; the next login will sign in again")
@@ -302,10 +328,10 @@ func (o *Signer) provider(s *Settings, c *http.Client, cancel context.CancelCaus
 
 // passwordSource returns the password from, in order: --password-stdin,
 // AWSFED_PASSWORD, awsfed_password_command, the OS keyring (when on), a
-// prompt.
-func (o *Signer) passwordSource(s *Settings) func(context.Context) (string, error) {
+// prompt (when prompt is set and one can be asked).
+func (o *Signer) passwordSource(s *Settings, prompt bool) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		pw, err := o.password(ctx, s)
+		pw, err := o.password(ctx, s, prompt)
 		if err != nil {
 			return "", err
 		}
@@ -314,8 +340,10 @@ func (o *Signer) passwordSource(s *Settings) func(context.Context) (string, erro
 	}
 }
 
-func (o *Signer) password(ctx context.Context, s *Settings) (string, error) {
+func (o *Signer) password(ctx context.Context, s *Settings, prompt bool) (string, error) {
 	switch {
+	case o.Flags.PasswordStdin && o.stdinPassword != "":
+		return o.stdinPassword, nil // a second sign-in of this run: the browser after the HTTP flow
 	case o.Flags.PasswordStdin:
 		line, err := bufio.NewReader(o.Streams.In).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -325,6 +353,7 @@ func (o *Signer) password(ctx context.Context, s *Settings) (string, error) {
 		if line == "" {
 			return "", profile.Errorf("--password-stdin: standard input held no password")
 		}
+		o.stdinPassword = line
 		return line, nil
 	case o.Getenv("AWSFED_PASSWORD") != "":
 		return o.Getenv("AWSFED_PASSWORD"), nil
@@ -341,7 +370,7 @@ func (o *Signer) password(ctx context.Context, s *Settings) (string, error) {
 	if pw, ok, err := o.keyringPassword(ctx, s); ok || err != nil {
 		return pw, err
 	}
-	if o.CanPrompt() {
+	if prompt && o.CanPrompt() {
 		p, err := o.prompt()
 		if err != nil {
 			return "", err
@@ -374,8 +403,9 @@ func (o *Signer) unattended(s *Settings, e *ui.InputNeededError) *ui.InputNeeded
 }
 
 // codeSource builds the one-time-code source: --mfa-code or
-// AWSFED_MFA_CODE, a TOTP secret, a prompt.
-func (o *Signer) codeSource(s *Settings) idp.CodeSource {
+// AWSFED_MFA_CODE, a TOTP secret, a prompt (when prompt is set and one can
+// be asked).
+func (o *Signer) codeSource(s *Settings, prompt bool) idp.CodeSource {
 	c := &mfa.Codes{
 		Fixed:  cmp.Or(o.Flags.MFACode, o.Getenv("AWSFED_MFA_CODE")),
 		Status: o.Streams.ErrOut,
@@ -396,7 +426,7 @@ func (o *Signer) codeSource(s *Settings) idp.CodeSource {
 			return v, nil
 		}
 	}
-	if o.CanPrompt() {
+	if prompt && o.CanPrompt() {
 		c.Prompt = o.askCode
 	}
 	return c

@@ -91,6 +91,8 @@ type InputNeededError struct {
 	// Hint says how to provide it without a prompt: which variable, flag
 	// or setting to use.
 	Hint string
+	// Why says why it cannot be had; "" means that awsfed cannot prompt.
+	Why string
 }
 
 func (e *InputNeededError) Error() string {
@@ -98,7 +100,11 @@ func (e *InputNeededError) Error() string {
 	if what == "" {
 		what = "an input"
 	}
-	msg := what + " is needed and awsfed cannot prompt (no terminal, or --no-prompt)"
+	why := e.Why
+	if why == "" {
+		why = "awsfed cannot prompt (no terminal, or --no-prompt)"
+	}
+	msg := what + " is needed and " + why
 	if e.Hint != "" {
 		msg += ": " + e.Hint
 	}

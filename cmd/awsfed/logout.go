@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
 )
@@ -62,16 +61,10 @@ func runLogout(ctx context.Context, o *logoutOptions) error {
 		if creds {
 			removed = append(removed, "its credentials")
 		}
-		path := signin.SessionPath(s, o.deps.Home, o.deps.Getenv)
-		if path == "" {
-			return nil
-		}
-		ok, err := cookiestore.Remove(path)
+		forgot, err := signin.Forget(ctx, s, o.deps.Home, o.deps.Getenv)
+		removed = append(removed, forgot...)
 		if err != nil && creds {
 			return fmt.Errorf("removed the credentials of profile %s, but: %w", s.Profile, err)
-		}
-		if ok {
-			removed = append(removed, "the kept Google session of "+s.Username)
 		}
 		return err
 	})

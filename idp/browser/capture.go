@@ -224,6 +224,8 @@ type session struct {
 	password     string
 	havePassword bool
 	passwordSent bool
+	// codeSent: a one-time code was sent after the password.
+	codeSent     bool
 	code         string
 	usernameSent int
 }

@@ -52,11 +52,16 @@ type pageState struct {
 const pageScript = `(function (action) {
   const key = Symbol.for('awsfed.filled');
   const filled = window[key] || (window[key] = new WeakSet());
+  // Visible to a person: not hidden from the accessibility tree or the tab
+  // order (Google's identifier page carries such a password field for
+  // password managers), not off the page, not transparent.
   const visible = (el) => {
     if (el.disabled || el.readOnly || el.type === 'hidden') return false;
+    if (el.tabIndex < 0 || el.closest('[aria-hidden="true"]')) return false;
     const r = el.getBoundingClientRect();
     const s = getComputedStyle(el);
-    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+    return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 &&
+      s.visibility !== 'hidden' && s.display !== 'none' && s.opacity !== '0';
   };
   const inputs = Array.from(document.querySelectorAll('input')).filter(visible);
   const words = (el) => ((el.name || '') + ' ' + (el.id || '')).toLowerCase();
@@ -73,6 +78,9 @@ const pageScript = `(function (action) {
     code: () => inputs.find((el) => isCode(el) && !filled.has(el)),
   };
   if (!action) {
+    // Not before the page's own scripts have run: they may still change
+    // the form (a token, the fields) until the load event.
+    if (document.readyState !== 'complete') return {user: false, password: false, code: false};
     return {user: !!find.user(), password: !!find.password(), code: !!find.code()};
   }
   const [verb, kind] = action.split(':');
@@ -199,6 +207,10 @@ func (s *session) fill(ctx context.Context, st *pageState) (bool, error) {
 		if f == nil || f.Password == nil {
 			return false, ErrLoginRequired
 		}
+		if s.passwordSent && s.codeSent {
+			// The form came back after the password and a code went through.
+			return false, &idp.RefusedError{Err: errAskedAgain}
+		}
 		if s.passwordSent {
 			// The form came back after the password was sent.
 			return false, &idp.RefusedError{Err: idp.ErrWrongPassword}
@@ -243,9 +255,15 @@ func (s *session) fill(ctx context.Context, st *pageState) (bool, error) {
 	}
 	// Sent: a code is used once; a password shown again was wrong.
 	s.code = ""
+	s.codeSent = s.codeSent || st.Code && s.passwordSent
 	s.passwordSent = s.passwordSent || st.Password
 	return true, nil
 }
+
+// errAskedAgain is a login form shown again after the password and a
+// one-time code were accepted, as when the browser refuses the IdP's
+// session cookie.
+var errAskedAgain = errors.New("the IdP asked for the password again after the one-time code: it refused the code, or its session cookie did not hold (a cookie marked SameSite=None without Secure, on plain http)")
 
 // maxUsernameSubmits bounds how often a headless run submits a page that
 // asks only for the user name (it shows again when the IdP does not know it).

@@ -86,6 +86,7 @@ func TestAuthenticate(t *testing.T) {
 			codes: []string{"totp"}, wantCodes: 1},
 		{name: "wrong password", password: "nope", wantErr: idp.ErrWrongPassword, wantText: googletest.WrongPassword},
 		{name: "rejected as automated", opts: googletest.Options{Rejected: true}, wantText: "refused by Google as automated", browser: true},
+		{name: "Botguard: only a browser that runs the script", opts: googletest.Options{Botguard: true}, wantText: "refused by Google as automated", browser: true},
 		{name: "2SV required", opts: googletest.Options{Require2SV: true}, wantText: "requires 2-Step Verification and none is set up"},
 		{name: "too many failed attempts", password: "nope", opts: googletest.Options{LockAfter: 1}, wantText: "after too many failed attempts"},
 		{name: "no AWS app", opts: googletest.Options{NoAWSApp: true}, wantText: "app_not_configured_for_user"},

@@ -110,6 +110,9 @@ XML
       cfgNum => 1, cfgAuthor => "awsfed scripts/peers/lemonldap.sh", cfgDate => time,
       cfgVersion => "2.16.1",
       portal => $ENV{BASE}, domain => $host, cookieName => "lemonldap", securedCookie => 0,
+      # Lax, not the None that SAML turns on by default: browsers refuse SameSite=None
+      # without Secure, and the portal is plain http on loopback.
+      sameSite => "Lax",
       locationRules => { $host => { default => "accept" } },
       exportedHeaders => {}, reloadUrls => {}, applicationList => {}, portalSkin => "bootstrap",
       # users: the Demo backend (dwho, rtyler, msmith; password = login)

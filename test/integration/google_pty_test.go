@@ -151,6 +151,22 @@ func TestGooglePTY_CtrlC(t *testing.T) {
 	term.wantCooked()
 }
 
+// googleConfig is a config whose [profile sts] signs into the emulated
+// Google, with a chained profile from_fumidai on it.
+const googleConfig = `[profile sts]
+region = us-east-1
+awsfed_idp = google
+awsfed_username = ` + googletest.DefaultEmail + `
+awsfed_google_idp_id = C01abc234
+awsfed_google_sp_id = 123456789012
+awsfed_role_arn = ` + ptyJumpRole + `
+
+[profile from_fumidai]
+role_arn = arn:aws:iam::123456789012:role/from_fumidai
+source_profile = sts
+region = us-east-1
+`
+
 // ptyGoogle starts the emulated Google sign-in granting the jump role.
 func ptyGoogle(t *testing.T, opts googletest.Options) *googletest.Server {
 	t.Helper()
@@ -169,19 +185,7 @@ func ptyHome(t *testing.T, stsURL string, g *googletest.Server) (*home, []string
 	h := newHome(t, stsURL)
 	certFile := filepath.Join(h.dir, "google-emulator.pem")
 	h.write(certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: g.Certificate().Raw})))
-	h.write(h.config, `[profile sts]
-region = us-east-1
-awsfed_idp = google
-awsfed_username = `+googletest.DefaultEmail+`
-awsfed_google_idp_id = C01abc234
-awsfed_google_sp_id = 123456789012
-awsfed_role_arn = `+ptyJumpRole+`
-
-[profile from_fumidai]
-role_arn = arn:aws:iam::123456789012:role/from_fumidai
-source_profile = sts
-region = us-east-1
-`)
+	h.write(h.config, googleConfig)
 	return h, []string{"AWSFED_GOOGLE_URL=" + g.URL, "SSL_CERT_FILE=" + certFile, "TERM=xterm"}
 }
 

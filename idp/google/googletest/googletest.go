@@ -148,6 +148,11 @@ type Options struct {
 	CaptchaAnswer string
 	// Rejected answers the password POST with a 302 to /signin/rejected.
 	Rejected bool
+	// Botguard lets through only a browser that ran the pages' Botguard
+	// stand-in script: a form posted with bgresponse=js_enabled, as a
+	// client that runs no script sends it, gets a 302 to
+	// /signin/rejected, as Google refuses sign-ins it sees as automated.
+	Botguard bool
 	// Require2SV makes the organisation enforce 2-Step Verification for an
 	// account that has none: after the password, the page with
 	// #contactAdminMessage (Second is ignored); in the 2024 generation, a
@@ -561,13 +566,15 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vals := r.PostForm
-	problem, rejected := check(vals, target.Fields)
+	problem, rejected := check(vals, target.Fields, s.opts.Botguard)
 	if problem != "" {
 		s.fail(w, r, problem)
 		return
 	}
 	if rejected {
-		s.note(r, "bgresponse is not js_enabled")
+		if !s.opts.Botguard {
+			s.note(r, "bgresponse is not js_enabled")
+		}
 		http.Redirect(w, r, "/signin/rejected?rrk=47", http.StatusFound)
 		return
 	}

@@ -416,9 +416,15 @@ func sameTarget(r *http.Request, target string) string {
 	return ""
 }
 
+// browserBotguard is what the Botguard stand-in script sets bgresponse
+// to in a browser.
+const browserBotguard = "js_enabled;bg=42"
+
 // check compares a POSTed form with the form it answers. rejected is set
-// when bgresponse is not js_enabled.
-func check(vals url.Values, fields []field) (problem string, rejected bool) {
+// when bgresponse is neither js_enabled nor the script's answer, and also
+// when it is js_enabled and strict is set (Options.Botguard: only a
+// browser that ran the script gets through).
+func check(vals url.Values, fields []field, strict bool) (problem string, rejected bool) {
 	known := map[string]bool{}
 	for _, fd := range fields {
 		known[fd.Name] = true
@@ -430,7 +436,7 @@ func check(vals url.Values, fields []field) (problem string, rejected bool) {
 			return fmt.Sprintf("field %q missing", fd.Name), false
 		case sent && (fd.rule == fixed || fd.rule == same) && got[0] != fd.Value:
 			return fmt.Sprintf("field %q is %q, the page gave %q", fd.Name, got[0], fd.Value), false
-		case sent && fd.rule == botguard && got[0] != "js_enabled":
+		case sent && fd.rule == botguard && got[0] != browserBotguard && (strict || got[0] != "js_enabled"):
 			rejected = true
 		}
 	}
