@@ -129,17 +129,27 @@ func TestBrowserLoginThroughRealIdPs(t *testing.T) {
 		totp           bool
 		roleVar        string
 		what           string
+		// commands: also renew through exec, and check --skip-if-valid,
+		// env and --also.
+		commands bool
 	}{
-		{"SimpleSAMLphp password", "SSP_SSO_URL", "singleuser", "singlepass", false, "SSP_SINGLE_ROLE_ARN", "SimpleSAMLphp"},
-		{"SimpleSAMLphp password and TOTP", "SSP_SSO_URL", "mfasingle", "mfapass", true, "SSP_MFA_SINGLE_ROLE_ARN", "SimpleSAMLphp"},
-		{"LemonLDAP::NG password and TOTP", "LLNG_SSO_URL", "dwho", "dwho", true, "LLNG_ROLE_ARN", "LemonLDAP::NG"},
+		{"SimpleSAMLphp password", "SSP_SSO_URL", "singleuser", "singlepass", false, "SSP_SINGLE_ROLE_ARN", "SimpleSAMLphp", true},
+		{"SimpleSAMLphp password and TOTP", "SSP_SSO_URL", "mfasingle", "mfapass", true, "SSP_MFA_SINGLE_ROLE_ARN", "SimpleSAMLphp", false},
+		{"LemonLDAP::NG password and TOTP", "LLNG_SSO_URL", "dwho", "dwho", true, "LLNG_ROLE_ARN", "LemonLDAP::NG", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sso := peer(t, tt.ssoVar, tt.what)
 			role := peer(t, tt.roleVar, tt.what)
-			// 4 IAM set-up requests and three unsigned AssumeRoleWithSAML.
-			m := startMoto(t, 7, roleName(role), "TargetRole")
+			// 4 IAM set-up requests and three unsigned AssumeRoleWithSAML;
+			// with commands, exec's AssumeRoleWithSAML, AssumeRole and
+			// GetCallerIdentity, and --also's AssumeRoleWithSAML come
+			// before the checks of what awsfed wrote.
+			noAuth := 7
+			if tt.commands {
+				noAuth += 4
+			}
+			m := startMoto(t, noAuth, roleName(role), "TargetRole")
 			h, env := browserHome(t, m.URL)
 			h.write(h.config, userConfig)
 			h.write(h.creds, userCredentials)
@@ -188,6 +198,9 @@ func TestBrowserLoginThroughRealIdPs(t *testing.T) {
 				t.Fatalf("credential-process on the kept session: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 
+			if tt.commands {
+				h.browserCommands(env)
+			}
 			wantJump := "arn:aws:sts::123456789012:assumed-role/" + roleName(role) + "/"
 			cli, sdk := h.identity("jump")
 			if !strings.HasPrefix(cli, wantJump) || !strings.HasPrefix(sdk, wantJump) {
@@ -222,6 +235,33 @@ func TestBrowserLoginThroughRealIdPs(t *testing.T) {
 				t.Errorf("the credentials file changed:\n%s", got)
 			}
 		})
+	}
+}
+
+// browserCommands checks the commands other than login on a profile jump
+// that signs in through the browser, with [profile target] chained on it:
+// --skip-if-valid starts no browser while the credentials are valid; exec
+// renews expired ones through the browser on its kept session; env prints
+// them; login --also writes target-static.
+func (h *home) browserCommands(env []string) {
+	h.t.Helper()
+	// A browser that cannot start: the skip must not need one.
+	r := h.awsfed([]string{"AWSFED_BROWSER=/nonexistent/chromium"}, "login", "--profile", "jump", "--skip-if-valid", "10m", "--no-prompt")
+	if r.code != 0 {
+		h.t.Errorf("login --skip-if-valid with valid credentials: exit %d\n%s", r.code, r.stderr)
+	}
+	h.expireCredentials("jump")
+	r = h.awsfed(env, "exec", "--profile", "target", "--", "aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "assumed-role/TargetRole/") {
+		h.t.Errorf("exec on the chained profile after the jump credentials expired: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = h.awsfed(env, "env", "--profile", "jump")
+	if r.code != 0 || !strings.Contains(r.stdout, "AWS_SESSION_TOKEN") {
+		h.t.Errorf("env: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = h.awsfed(env, "login", "--profile", "jump", "--also", "target", "--no-prompt")
+	if r.code != 0 || !strings.Contains(h.read(h.creds), "[target-static]") {
+		h.t.Errorf("login --also target: exit %d\n%s\ncredentials:\n%s", r.code, r.stderr, h.read(h.creds))
 	}
 }
 
