@@ -111,7 +111,7 @@ func Resolve(f Flags, getenv func(string) string, g *profile.Graph, name string)
 		return nil, profile.Errorf("unknown IdP %q: use --idp google, --idp generic or --idp browser", s.IdP)
 	}
 	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, profile.Errorf("IdP URL %q of profile %s is not an http or https URL", s.URL, s.Profile)
+		return nil, profile.Errorf("the IdP URL %q of profile %s is not an http or https URL: pass the IdP-initiated SSO URL with --url", s.URL, s.Profile)
 	}
 
 	fallback, from, err := resolveBool(f.BrowserFallback, "--browser-fallback", "AWSFED_BROWSER_FALLBACK", profile.KeyBrowserFallback, getenv, s.profile, s.Paths.Config)

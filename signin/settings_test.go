@@ -131,7 +131,7 @@ func TestResolveSettings(t *testing.T) {
 		{
 			name:    "not an http URL",
 			flags:   Flags{IdP: "generic", URL: "file:///etc/passwd"},
-			wantErr: `IdP URL "file:///etc/passwd" of profile sts is not an http or https URL`,
+			wantErr: `the IdP URL "file:///etc/passwd" of profile sts is not an http or https URL: pass the IdP-initiated SSO URL with --url`,
 		},
 		{
 			name:    "google without ids",
