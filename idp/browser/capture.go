@@ -349,12 +349,7 @@ func (s *session) wait(ctx context.Context) (*Result, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-timeout:
-			select {
-			case c := <-s.captured:
-				return c.res, c.err
-			default:
-			}
-			return nil, ErrLoginRequired
+			return s.ending(ctx, ErrLoginRequired)
 		case <-detached:
 			t := time.NewTimer(detachGrace)
 			defer t.Stop()
@@ -367,34 +362,31 @@ func (s *session) wait(ctx context.Context) (*Result, error) {
 			}
 			return nil, s.closed()
 		case <-s.tab.Done():
-			select {
-			case c := <-s.captured:
-				return c.res, c.err
-			default:
-			}
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, s.closed()
+			return s.ending(ctx, s.closed())
 		case <-tick.C:
 			progressed, err := s.step(ctx)
 			if err != nil {
-				// A capture may have come while filling.
-				select {
-				case c := <-s.captured:
-					return c.res, c.err
-				default:
-				}
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, err
+				return s.ending(ctx, err) // a capture may have come while filling
 			}
 			if progressed && timer != nil {
 				timer.Reset(s.o.LoginTimeout)
 			}
 		}
 	}
+}
+
+// ending is how the wait ends when err stops it: with a capture that
+// came meanwhile, else ctx's error once ctx is done, else err.
+func (s *session) ending(ctx context.Context, err error) (*Result, error) {
+	select {
+	case c := <-s.captured:
+		return c.res, c.err
+	default:
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return nil, err
 }
 
 // closed is the error of a browser gone before the capture.

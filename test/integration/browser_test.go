@@ -202,15 +202,9 @@ func TestBrowserLoginThroughRealIdPs(t *testing.T) {
 				h.browserCommands(env)
 			}
 			wantJump := "arn:aws:sts::123456789012:assumed-role/" + roleName(role) + "/"
-			cli, sdk := h.identity("jump")
-			if !strings.HasPrefix(cli, wantJump) || !strings.HasPrefix(sdk, wantJump) {
-				t.Errorf("jump identity: AWS CLI %q, Go SDK %q; want %s…", cli, sdk, wantJump)
-			}
+			h.wantIdentity("jump", wantJump)
 			wantTarget := "arn:aws:sts::123456789012:assumed-role/TargetRole/"
-			cli, sdk = h.identity("target")
-			if !strings.HasPrefix(cli, wantTarget) || !strings.HasPrefix(sdk, wantTarget) {
-				t.Errorf("target identity: AWS CLI %q, Go SDK %q; want %s…", cli, sdk, wantTarget)
-			}
+			h.wantIdentity("target", wantTarget)
 			if !strings.Contains(h.read(h.creds), "other#secret") {
 				t.Errorf("the other profile's keys were lost:\n%s", h.read(h.creds))
 			}
@@ -325,10 +319,7 @@ func TestBrowserGoogleFallback(t *testing.T) {
 		"sts":          "arn:aws:sts::123456789012:assumed-role/jump-sso/",
 		"from_fumidai": "arn:aws:sts::123456789012:assumed-role/from_fumidai/",
 	} {
-		cli, sdk := h.identity(profile)
-		if !strings.HasPrefix(cli, want) || !strings.HasPrefix(sdk, want) {
-			t.Errorf("identity of profile %s: AWS CLI %q, Go SDK %q; want %s…", profile, cli, sdk, want)
-		}
+		h.wantIdentity(profile, want)
 	}
 	h.checkBrowserProfile(h.browserProfile("sts"))
 	for _, rec := range g.Requests() {

@@ -117,10 +117,7 @@ func TestCredentialProcess(t *testing.T) {
 	// source profile's too, so the AWS CLI needs only the chains.
 	wantTarget := "arn:aws:sts::123456789012:assumed-role/TargetRole/"
 	for profile, want := range map[string]string{"target": wantTarget, "via-spaced": wantTarget} {
-		cli, sdk := h.identity(profile)
-		if !strings.HasPrefix(cli, want) || !strings.HasPrefix(sdk, want) {
-			t.Errorf("identity of profile %s: AWS CLI %q, Go SDK %q; want %s…", profile, cli, sdk, want)
-		}
+		h.wantIdentity(profile, want)
 	}
 	for _, profile := range []string{"jump", "spaced"} {
 		if r := h.run(nil, "", bins.sdkcheck, profile); r.code != 0 || !strings.HasPrefix(r.stdout, wantJump) {

@@ -76,10 +76,7 @@ func TestGooglePTY_PasswordAndCode(t *testing.T) {
 		"sts":          "arn:aws:sts::123456789012:assumed-role/jump-sso/alice@example.com",
 		"from_fumidai": "arn:aws:sts::123456789012:assumed-role/from_fumidai/",
 	} {
-		cli, sdk := h.identity(profile)
-		if !strings.HasPrefix(cli, want) || !strings.HasPrefix(sdk, want) {
-			t.Errorf("identity of profile %s: AWS CLI %q, Go SDK %q; want %s…", profile, cli, sdk, want)
-		}
+		h.wantIdentity(profile, want)
 	}
 }
 

@@ -215,6 +215,16 @@ func (h *home) awsfed(extra []string, args ...string) result {
 	return h.run(extra, "", bins.awsfed, args...)
 }
 
+// wantIdentity checks that the AWS CLI and the Go SDK both act, through
+// profile, as an ARN that starts with want.
+func (h *home) wantIdentity(profile, want string) {
+	h.t.Helper()
+	cli, sdk := h.identity(profile)
+	if !strings.HasPrefix(cli, want) || !strings.HasPrefix(sdk, want) {
+		h.t.Errorf("identity of profile %s: AWS CLI %q, Go SDK %q; want %s…", profile, cli, sdk, want)
+	}
+}
+
 // identity returns the ARN the AWS CLI and the Go SDK each see for profile.
 func (h *home) identity(profile string) (cli, sdk string) {
 	h.t.Helper()

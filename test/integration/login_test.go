@@ -73,15 +73,9 @@ func TestLoginThroughRealIdPs(t *testing.T) {
 			}
 
 			wantJump := "arn:aws:sts::123456789012:assumed-role/" + roleName(role) + "/"
-			cli, sdk := h.identity("jump")
-			if !strings.HasPrefix(cli, wantJump) || !strings.HasPrefix(sdk, wantJump) {
-				t.Errorf("jump identity: awscli %q, Go SDK %q; want %s…", cli, sdk, wantJump)
-			}
+			h.wantIdentity("jump", wantJump)
 			wantTarget := "arn:aws:sts::123456789012:assumed-role/TargetRole/"
-			cli, sdk = h.identity("target")
-			if !strings.HasPrefix(cli, wantTarget) || !strings.HasPrefix(sdk, wantTarget) {
-				t.Errorf("chained identity: awscli %q, Go SDK %q; want %s…", cli, sdk, wantTarget)
-			}
+			h.wantIdentity("target", wantTarget)
 
 			creds := h.read(h.creds)
 			if !strings.HasPrefix(creds, userCredentials) {
