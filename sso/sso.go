@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 
 	"github.com/seed-2d15385e/awsfed/internal/httplimit"
@@ -161,21 +160,6 @@ func (c *Client) oidc(region string) (*ssooidc.Client, error) {
 		return nil, err
 	}
 	return ssooidc.New(ssooidc.Options{
-		Region:       region,
-		BaseEndpoint: aws.String(endpoint),
-		HTTPClient:   c.httpClient(),
-		Retryer:      aws.NopRetryer{},
-	}), nil
-}
-
-// portal returns an AWS access portal client for region, without the
-// SDK's retries (retry does them).
-func (c *Client) portal(region string) (*sso.Client, error) {
-	endpoint, err := PortalEndpoint(c.getenv, region)
-	if err != nil {
-		return nil, err
-	}
-	return sso.New(sso.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
 		HTTPClient:   c.httpClient(),
