@@ -28,7 +28,7 @@ func (c *Client) deviceSignIn(ctx context.Context, api oidcAPI, s Session) (*Tok
 		StartUrl:     aws.String(s.StartURL),
 	})
 	if err != nil {
-		return nil, c.oidcError(ctx, s, "StartDeviceAuthorization", err, r.ClientSecret)
+		return nil, c.oidcError(ctx, s, "StartDeviceAuthorization", false, err, r.ClientSecret)
 	}
 	deviceCode := aws.ToString(auth.DeviceCode)
 	secrets := []string{r.ClientSecret, deviceCode}
@@ -76,7 +76,7 @@ func (c *Client) deviceSignIn(ctx context.Context, api oidcAPI, s Session) (*Tok
 		case "ExpiredTokenException":
 			return nil, ErrSignInExpired
 		}
-		return nil, c.oidcError(ctx, s, "CreateToken", err, secrets...)
+		return nil, c.oidcError(ctx, s, "CreateToken", false, err, secrets...)
 	}
 }
 

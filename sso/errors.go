@@ -1,9 +1,11 @@
 package sso
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -168,7 +170,7 @@ func describe(ctx context.Context, op string, err error, secrets ...string) erro
 	var ae smithy.APIError
 	if errors.As(err, &ae) && e.StatusCode != 0 {
 		e.Code = ae.ErrorCode()
-		e.Message = scrub(ae.ErrorMessage(), secrets)
+		e.Message = scrub(cmp.Or(ae.ErrorMessage(), oauthDescription(ae)), secrets)
 	} else {
 		// The transport's error: it may quote the URL (never a secret
 		// here: tokens go in headers and bodies), and the SDK's wrapping.
@@ -184,6 +186,19 @@ func describe(ctx context.Context, op string, err error, secrets ...string) erro
 		e.Message = scrub(inner.Error(), secrets)
 	}
 	return e
+}
+
+// oauthDescription is the error_description of an sso-oidc error, which
+// the SDK keeps in a field of each error type rather than in its message.
+func oauthDescription(err error) string {
+	v := reflect.ValueOf(err)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	if f := v.Elem().FieldByName("Error_description"); f.IsValid() && f.Type() == reflect.TypeFor[*string]() && !f.IsNil() {
+		return f.Elem().String()
+	}
+	return ""
 }
 
 // statusCode is the HTTP status of the answer err came from, 0 if none.

@@ -135,7 +135,7 @@ func (c *Client) pkceSignIn(ctx context.Context, api oidcAPI, s Session) (*Token
 		if errorCode(err) == "ExpiredTokenException" {
 			return nil, ErrSignInExpired
 		}
-		return nil, c.oidcError(ctx, s, "CreateToken", err, r.ClientSecret, cb.code, verifier)
+		return nil, c.oidcError(ctx, s, "CreateToken", false, err, r.ClientSecret, cb.code, verifier)
 	}
 	return c.newToken(s, r, out)
 }

@@ -302,7 +302,7 @@ func (c *Client) Logout(ctx context.Context, tok *Token) error {
 }
 
 // portal returns an AWS access portal client for region, without the
-// SDK's retries (retry does them).
+// SDK's retries (call does them).
 func (c *Client) portal(region string) (*sso.Client, error) {
 	endpoint, err := PortalEndpoint(c.getenv, region)
 	if err != nil {

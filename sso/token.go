@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,7 +158,7 @@ func (c *Client) Refresh(ctx context.Context, s Session, tok *Token) (*Token, er
 		RefreshToken: aws.String(tok.RefreshToken),
 	})
 	if err != nil {
-		return nil, c.oidcError(ctx, s, "CreateToken", err, tok.ClientSecret, tok.RefreshToken, tok.AccessToken)
+		return nil, c.oidcError(ctx, s, "CreateToken", true, err, tok.ClientSecret, tok.RefreshToken, tok.AccessToken)
 	}
 	fresh := *tok
 	fresh.session = s.Name
@@ -182,15 +183,23 @@ func (c *Client) expiresAt(seconds int32) time.Time {
 }
 
 // oidcError describes err from an sso-oidc call for s, as a typed error
-// when one applies.
-func (c *Client) oidcError(ctx context.Context, s Session, op string, err error, secrets ...string) error {
+// when one applies. refresh says whether the call was a refresh, where an
+// invalid grant or client means that the portal session has ended; in a
+// sign-in they mean a bad code or registration instead, and the cached
+// registration is dropped so that the next login makes a new one.
+func (c *Client) oidcError(ctx context.Context, s Session, op string, refresh bool, err error, secrets ...string) error {
 	d := describe(ctx, op, err, secrets...)
 	var regionErr *types.InvalidRequestRegionException
-	switch code := errorCode(err); {
+	code := errorCode(err)
+	badClient := code == "InvalidClientException" || code == "UnauthorizedClientException"
+	switch {
 	case ctx.Err() != nil:
 		return d
-	case code == "InvalidGrantException" && op == "CreateToken" || code == "InvalidClientException" || code == "UnauthorizedClientException":
+	case refresh && (code == "InvalidGrantException" || badClient):
 		return &SessionEndedError{Session: s.Name, Err: d}
+	case badClient:
+		_ = os.Remove(RegistrationPath(c.CacheDir, s))
+		return fmt.Errorf("%w; run the login again", d)
 	case code == "AccessDeniedException":
 		return &AccessDeniedError{Session: s.Name, Err: d}
 	case errors.As(err, &regionErr):
@@ -274,7 +283,7 @@ func (c *Client) registration(ctx context.Context, api oidcAPI, s Session, pkce 
 	}
 	out, err := api.RegisterClient(ctx, in)
 	if err != nil {
-		e := c.oidcError(ctx, s, "RegisterClient", err)
+		e := c.oidcError(ctx, s, "RegisterClient", false, err)
 		if pkce && errorCode(err) == "InvalidRequestException" {
 			// The issuer URL is the start URL: nothing else of the
 			// request comes from the person.

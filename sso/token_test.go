@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"reflect"
 	"runtime"
 	"strings"
@@ -322,6 +324,12 @@ func TestSignIn_DeviceCancelled(t *testing.T) {
 // pkceServer serves RegisterClient, a browser's /authorize that sends it
 // back to the redirect URI with answer's query, and the code exchange.
 func pkceServer(t *testing.T, answer func(q url.Values) url.Values) *server {
+	return pkceServerToken(t, answer, nil)
+}
+
+// pkceServerToken is pkceServer whose code exchange, once checked, is
+// answered by exchange if set.
+func pkceServerToken(t *testing.T, answer func(q url.Values) url.Values, exchange route) *server {
 	var challenge, redirect string
 	return newServer(t, map[string]route{
 		"POST /client/register": registerOK(t, true),
@@ -341,6 +349,10 @@ func pkceServer(t *testing.T, answer func(q url.Values) url.Values) *server {
 			if body["grantType"] != "authorization_code" || body["code"] != "AUTH-CODE" || body["redirectUri"] != redirect ||
 				base64.RawURLEncoding.EncodeToString(sum[:]) != challenge || len(verifier) != 64 {
 				t.Errorf("CreateToken %v: want the code, the verifier of the challenge and the redirect URI", body)
+			}
+			if exchange != nil {
+				exchange(w, r, body)
+				return
 			}
 			writeJSON(w, map[string]any{"accessToken": "AT-pkce", "expiresIn": 3600, "refreshToken": "RT-pkce", "tokenType": "Bearer"})
 		},
@@ -517,5 +529,25 @@ func TestEndpoints(t *testing.T) {
 				t.Errorf("got %s, %s (%v, %v); want %s, %s", o, p, err1, err2, tt.wantOIDC, tt.wantPort)
 			}
 		})
+	}
+}
+
+func TestSignIn_RefusedRegistrationDropped(t *testing.T) {
+	routes := deviceRoutes(t, nil)
+	delete(routes, "POST /client/register")
+	routes["POST /device_authorization"] = func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
+		awsError(w, 400, "InvalidClientException", "invalid_client", "client expired")
+	}
+	srv := newServer(t, routes)
+	c, _, _ := testClient(t, srv, nil)
+	path := RegistrationPath(c.CacheDir, testSession)
+	writeFile(t, path, `{"clientId": "CID", "clientSecret": "CSECRET", "expiresAt": "2027-01-30T12:00:00Z"}`)
+	_, err := c.SignIn(context.Background(), testSession, TokenOptions{Flow: FlowDevice})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "InvalidClientException" || !strings.HasSuffix(err.Error(), "run the login again") {
+		t.Fatalf("error %v, want the refusal and what to do", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("registration still cached: %v", err)
 	}
 }
