@@ -125,7 +125,7 @@ func RegistrationPath(cacheDir string, s Session) string {
 // ReadToken reads s's token from cacheDir, as the AWS CLI, the Go SDK or
 // awsfed wrote it. An absent file gives an error wrapping fs.ErrNotExist;
 // a file without accessToken or expiresAt, or not JSON, is an error, as it
-// is for the CLI and the SDK.
+// is for the CLI and the SDK (Token replaces such a file by signing in).
 func ReadToken(cacheDir string, s Session) (*Token, error) {
 	path := TokenPath(cacheDir, s)
 	data, err := os.ReadFile(path)
@@ -140,13 +140,15 @@ func ReadToken(cacheDir string, s Session) (*Token, error) {
 	return t, nil
 }
 
-// errNotToken reports a token file that is not one.
-var errNotToken = errors.New("not a token file: it needs accessToken and expiresAt")
+// errNotToken is wrapped by the errors of a token file that is not one:
+// not a JSON object, fields of the wrong type, no accessToken or
+// expiresAt. Token then signs in again and replaces it.
+var errNotToken = errors.New("not a token file")
 
 func parseToken(data []byte) (*Token, error) {
 	members, err := parseObject(data)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", errNotToken, err)
 	}
 	t := &Token{}
 	for _, m := range members {
@@ -175,18 +177,18 @@ func parseToken(data []byte) (*Token, error) {
 		}
 		var v string
 		if err := json.Unmarshal(m.value, &v); err != nil {
-			return nil, fmt.Errorf("%s is not a string", m.key)
+			return nil, fmt.Errorf("%w: %s is not a string", errNotToken, m.key)
 		}
 		if dst != nil {
 			*dst = v
 			continue
 		}
 		if *when, err = parseCacheTime(v); err != nil {
-			return nil, fmt.Errorf("%s: %w", m.key, err)
+			return nil, fmt.Errorf("%w: %s: %v", errNotToken, m.key, err)
 		}
 	}
 	if t.AccessToken == "" || t.ExpiresAt.IsZero() {
-		return nil, errNotToken
+		return nil, fmt.Errorf("%w: it needs accessToken and expiresAt", errNotToken)
 	}
 	return t, nil
 }

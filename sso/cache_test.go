@@ -158,7 +158,8 @@ func TestReadToken_OtherWriters(t *testing.T) {
 		{"aws-vault: three fields", `{"accessToken":"AT","expiresAt":"2026-11-01T12:10:00Z","region":"eu-west-1"}`, time.Date(2026, 11, 1, 12, 10, 0, 0, time.UTC), nil},
 		{"old botocore %Z", `{"accessToken":"AT","expiresAt":"2026-11-01T12:10:00UTC"}`, time.Date(2026, 11, 1, 12, 10, 0, 0, time.UTC), nil},
 		{"no accessToken", `{"expiresAt":"2026-11-01T12:10:00Z"}`, time.Time{}, errNotToken},
-		{"not JSON", `{"accessToken":`, time.Time{}, nil},
+		{"not JSON", `{"accessToken":`, time.Time{}, errNotToken},
+		{"expiresAt not a time", `{"accessToken":"AT","expiresAt":"tomorrow"}`, time.Time{}, errNotToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,7 +51,8 @@ type oidcAPI interface {
 	CreateToken(context.Context, *ssooidc.CreateTokenInput, ...func(*ssooidc.Options)) (*ssooidc.CreateTokenOutput, error)
 }
 
-// Token returns a token for s that works for at least o.MinValid:
+// Token returns a token for s that works for at least o.MinValid, or as
+// long as IAM Identity Center grants if that is less:
 //
 //   - the cached one (ReadToken) if it does, with no request;
 //   - else, if it is Refreshable, a refreshed one (Refresh), saved;

@@ -88,6 +88,10 @@ func TestToken(t *testing.T) {
 			check: wantInputNeeded("no token"),
 		},
 		{
+			name: "broken token file, not interactive", cached: `{"accessToken": 1`, o: TokenOptions{},
+			check: wantInputNeeded("is not one"),
+		},
+		{
 			name: "token of another start URL: not used, not refreshed", cached: strings.Replace(cliToken, "/start", "/other", 1),
 			o: TokenOptions{}, check: wantInputNeeded("another start URL"),
 		},
@@ -549,5 +553,37 @@ func TestSignIn_RefusedRegistrationDropped(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("registration still cached: %v", err)
+	}
+}
+
+func TestToken_SessionEndedSignsInAgain(t *testing.T) {
+	routes := deviceRoutes(t, []func(w http.ResponseWriter){granted})
+	device := routes["POST /token"]
+	routes["POST /token"] = func(w http.ResponseWriter, r *http.Request, body map[string]any) {
+		if body["grantType"] == "refresh_token" {
+			awsError(w, 400, "InvalidGrantException", "invalid_grant", "")
+			return
+		}
+		device(w, r, body)
+	}
+	srv := newServer(t, routes)
+	c, _, status := testClient(t, srv, nil)
+	writeFile(t, TokenPath(c.CacheDir, testSession), cliToken[:len(cliToken)-1]+`, "x_other": true}`)
+	tok, err := c.Token(context.Background(), testSession, TokenOptions{MinValid: time.Hour, Interactive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != "AT-device" {
+		t.Errorf("token %v", tok)
+	}
+	want := `{"startUrl": "https://d-1234567890.awsapps.com/start", "region": "eu-west-1", "accessToken": "AT-device", "expiresAt": "2026-11-01T13:00:00Z", "clientId": "CID", "clientSecret": "CSECRET", "registrationExpiresAt": "2027-01-30T12:00:00Z", "refreshToken": "RT-device", "x_other": true}`
+	if got := readFile(t, TokenPath(c.CacheDir, testSession)); got != want {
+		t.Errorf("token file\n%s\nwant\n%s", got, want)
+	}
+	if !strings.Contains(status.String(), "portal session of sso-session \"corp\" has ended; signing in again") {
+		t.Errorf("status %q", status)
+	}
+	if want := []string{"POST /token", "POST /client/register", "POST /device_authorization", "POST /token"}; !reflect.DeepEqual(srv.requests(), want) {
+		t.Errorf("requests %v, want %v", srv.requests(), want)
 	}
 }
