@@ -59,8 +59,10 @@ func (e *Error) Unwrap() error { return e.Err }
 // token has ended (signed out, or its time ran out), or that the client
 // registration was revoked: only a person signing in again helps.
 type SessionEndedError struct {
+	// Session is the sso-session's name.
 	Session string
-	Err     error
+	// Err is IAM Identity Center's refusal, an *Error.
+	Err error
 }
 
 func (e *SessionEndedError) Error() string {
@@ -72,8 +74,11 @@ func (e *SessionEndedError) Unwrap() error { return e.Err }
 // AccessDeniedError reports that the person refused the sign-in on the
 // approval page. Callers map it to exit code 3.
 type AccessDeniedError struct {
+	// Session is the sso-session's name.
 	Session string
-	Err     error
+	// Err is IAM Identity Center's refusal, nil when the browser brought
+	// it back.
+	Err error
 }
 
 func (e *AccessDeniedError) Error() string {
@@ -89,7 +94,8 @@ type WrongRegionError struct {
 	// Region is the region asked; Want the one IAM Identity Center named,
 	// if it did.
 	Region, Want string
-	Err          error
+	// Err is IAM Identity Center's refusal, an *Error.
+	Err error
 }
 
 func (e *WrongRegionError) Error() string {
@@ -107,8 +113,10 @@ func (e *WrongRegionError) Unwrap() error { return e.Err }
 // UnknownStartURLError reports a start URL that IAM Identity Center in
 // the session's region does not know.
 type UnknownStartURLError struct {
+	// StartURL and Region are the session's.
 	StartURL, Region string
-	Err              error
+	// Err is IAM Identity Center's refusal.
+	Err error
 }
 
 func (e *UnknownStartURLError) Error() string {
@@ -120,9 +128,12 @@ func (e *UnknownStartURLError) Unwrap() error { return e.Err }
 // ThrottledError reports a portal request still refused for too many
 // requests (429) after every attempt.
 type ThrottledError struct {
+	// Op is the operation ("ListAccountRoles"), Attempts how many were
+	// sent.
 	Op       string
 	Attempts int
-	Err      error
+	// Err is the last refusal, an *Error.
+	Err error
 }
 
 func (e *ThrottledError) Error() string {
@@ -137,7 +148,8 @@ func (e *ThrottledError) Unwrap() error { return e.Err }
 type TokenInvalidError struct {
 	// Session names the token's sso-session, or its start URL.
 	Session string
-	Err     error
+	// Err is the portal's refusal, nil when the token had expired here.
+	Err error
 }
 
 func (e *TokenInvalidError) Error() string {
@@ -149,8 +161,10 @@ func (e *TokenInvalidError) Unwrap() error { return e.Err }
 // RoleNotAssignedError reports a role the person may not use in an
 // account (the portal's 403 ForbiddenException "No access", or 404).
 type RoleNotAssignedError struct {
+	// AccountID and RoleName are the pair asked for.
 	AccountID, RoleName string
-	Err                 error
+	// Err is the portal's refusal.
+	Err error
 }
 
 func (e *RoleNotAssignedError) Error() string {
