@@ -533,6 +533,7 @@ func (s *Server) issueLocked(c *client, ss *session) createTokenResponse {
 // or DenyAuthorize) and redirects to the client's loopback listener with
 // code and state, or with error=access_denied.
 func (s *Server) authorize(x *exchange) {
+	x.queryMembers()
 	q := x.r.URL.Query()
 	allowed := []string{"response_type", "client_id", "redirect_uri", "state", "code_challenge_method", "code_challenge", "scopes"}
 	for name, vs := range q {

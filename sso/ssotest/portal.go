@@ -44,6 +44,7 @@ func (s *Server) servePortal(x *exchange) {
 		return
 	}
 	x.rec.Operation = op.name
+	x.queryMembers()
 	q := x.r.URL.Query()
 	for name, vs := range q {
 		switch {

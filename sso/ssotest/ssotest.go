@@ -159,6 +159,9 @@ type Request struct {
 	Operation string
 	Method    string
 	Path      string
+	// Members are the names of the JSON members (OIDC) or query parameters
+	// (portal and /authorize) the request carried, sorted.
+	Members []string
 	// Status is the HTTP status answered.
 	Status int
 	// ErrorType is the error answered ("AuthorizationPendingException"),
@@ -290,6 +293,7 @@ func (s *Server) Requests() []Request {
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
 		r.Problems = append([]string(nil), r.Problems...)
+		r.Members = append([]string(nil), r.Members...)
 		out[i] = r
 	}
 	return out

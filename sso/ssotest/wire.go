@@ -84,6 +84,14 @@ type exchange struct {
 	rec  Request
 }
 
+// queryMembers records the names of the query parameters.
+func (x *exchange) queryMembers() {
+	for name := range x.r.URL.Query() {
+		x.rec.Members = append(x.rec.Members, name)
+	}
+	sort.Strings(x.rec.Members)
+}
+
 func (x *exchange) problem(format string, args ...any) {
 	x.rec.Problems = append(x.rec.Problems, fmt.Sprintf(format, args...))
 }
@@ -222,6 +230,7 @@ func (x *exchange) decodeJSON(members []member) (input, *apiError) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	x.rec.Members = names
 	for _, name := range names {
 		v := raw[name]
 		m, ok := known[name]
