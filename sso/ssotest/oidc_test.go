@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,22 @@ func TestDeviceFlow(t *testing.T) {
 			_, err = f.pollDevice("us-east-1", reg, aws.ToString(da.DeviceCode))
 			if got := errorCode(err); got != "InvalidGrantException" {
 				t.Errorf("second use of the device code: %q, want InvalidGrantException", got)
+			}
+			// What the SDK sent, member by member.
+			var got []string
+			for _, r := range f.srv.Requests() {
+				got = append(got, r.Operation+fmt.Sprint(r.Members))
+			}
+			want := []string{
+				"RegisterClient[clientName clientType scopes]", "StartDeviceAuthorization[clientId clientSecret startUrl]",
+				"CreateToken[clientId clientSecret deviceCode grantType]", "CreateToken[clientId clientSecret deviceCode grantType]",
+				"CreateToken[clientId clientSecret deviceCode grantType]",
+			}
+			if len(tt.scopes) == 0 {
+				want[0] = "RegisterClient[clientName clientType]"
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("requests:\n got %q\nwant %q", got, want)
 			}
 		})
 	}

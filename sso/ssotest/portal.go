@@ -94,9 +94,9 @@ func (s *Server) servePortal(x *exchange) {
 	case "GetRoleCredentials":
 		resp, err = s.getRoleCredentials(x.r.Context(), at, q.Get("account_id"), q.Get("role_name"))
 	case "ListAccounts":
-		resp, err = s.listAccounts(x, at, maxResults, q.Get("next_token"))
+		resp, err = s.listAccounts(at, maxResults, q.Get("next_token"))
 	case "ListAccountRoles":
-		resp, err = s.listAccountRoles(x, at, q.Get("account_id"), maxResults, q.Get("next_token"))
+		resp, err = s.listAccountRoles(at, q.Get("account_id"), maxResults, q.Get("next_token"))
 	case "Logout":
 		s.mu.Lock()
 		// Logout ends the sign-in session behind the token (the API
@@ -193,7 +193,7 @@ type accountInfo struct {
 	EmailAddress string `json:"emailAddress"`
 }
 
-func (s *Server) listAccounts(x *exchange, at *accessToken, maxResults int, token string) (any, *apiError) {
+func (s *Server) listAccounts(at *accessToken, maxResults int, token string) (any, *apiError) {
 	var ids []string
 	for id := range s.opts.Assignments[at.session.user] {
 		ids = append(ids, id)
@@ -225,7 +225,7 @@ type roleInfo struct {
 // listAccountRoles lists the roles of account assigned to the user; for an
 // account with none assigned the list is empty (AWS's answer there is not
 // documented).
-func (s *Server) listAccountRoles(x *exchange, at *accessToken, account string, maxResults int, token string) (any, *apiError) {
+func (s *Server) listAccountRoles(at *accessToken, account string, maxResults int, token string) (any, *apiError) {
 	roles := s.assigned(at.session.user, account)
 	from, to, next, err := s.page(at, "roles:"+account, len(roles), maxResults, token)
 	if err != nil {

@@ -248,3 +248,34 @@ func TestThrottle(t *testing.T) {
 		})
 	}
 }
+
+// TestPortalErrorWire checks the bytes of a portal error as AWS sends them.
+func TestPortalErrorWire(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	tok := f.deviceLogin(f.registerDevice("us-east-1", "sso:account:access"), "alice")
+	tests := []struct {
+		name       string
+		token      string
+		wantStatus int
+		wantType   string
+		wantBody   string
+	}{
+		{name: "401", token: "aoa-unknown", wantStatus: 401, wantType: "UnauthorizedException",
+			wantBody: `{"__type":"com.amazonaws.switchboard.portal#UnauthorizedException","message":"Session token not found or invalid"}`},
+		{name: "403", token: aws.ToString(tok.AccessToken), wantStatus: 403, wantType: "ForbiddenException",
+			wantBody: `{"__type":"com.amazonaws.switchboard.portal#ForbiddenException","message":"No access"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, header, body := raw(t, "GET", f.srv.PortalURL("us-east-1")+"/federation/credentials?role_name=Billing&account_id=111111111111", "", "",
+				http.Header{"X-Amz-Sso_bearer_token": {tt.token}})
+			if status != tt.wantStatus || body != tt.wantBody+"\n" {
+				t.Errorf("answer %d %s, want %d %s", status, body, tt.wantStatus, tt.wantBody)
+			}
+			if got, want := header.Get("X-Amzn-ErrorType"), tt.wantType+":http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/"; got != want {
+				t.Errorf("X-Amzn-ErrorType = %q, want %q", got, want)
+			}
+		})
+	}
+}
