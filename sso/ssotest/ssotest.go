@@ -62,10 +62,11 @@ type Options struct {
 	// each; default ["us-east-1"].
 	Regions []string
 	// StartURL is the only start URL the instance accepts, default
-	// "https://d-0000000000.awsapps.com/start". StartDeviceAuthorization
-	// with another URL, and a PKCE registration whose issuerUrl is another
-	// URL, fail with InvalidRequestException (what AWS answers for an
-	// unknown start URL could not be observed; this is a choice).
+	// "https://d-0000000000.awsapps.com/start"; the same URL ending in "/",
+	// "#" or "#/" is accepted too. StartDeviceAuthorization with another
+	// URL, and a PKCE registration whose issuerUrl is another URL, fail
+	// with InvalidRequestException (what AWS answers for an unknown start
+	// URL could not be observed; this is a choice).
 	StartURL string
 	// Users maps each user name to the user's e-mail address. Only these
 	// users can approve a login.
@@ -119,7 +120,10 @@ type Options struct {
 	// keys valid for an hour. An error answers HTTP 500 and fails the test.
 	Mint func(ctx context.Context, account, role, user string) (Credentials, error)
 	// Throttle, if it returns true for a request, answers it with HTTP 429
-	// TooManyRequestsException before anything else happens.
+	// TooManyRequestsException before anything else happens (after the
+	// method and path are checked). The portal's answer is AWS's
+	// ({"message":"HTTP 429 Unknown Code","__type":…}); the OIDC service
+	// has no modelled throttling error, so its body there is a guess.
 	Throttle func(r *http.Request) bool
 }
 

@@ -68,7 +68,7 @@ func portalError(status int, typ, msg string) *apiError {
 var (
 	errUnauthorized = portalError(401, "UnauthorizedException", "Session token not found or invalid")
 	errForbidden    = portalError(403, "ForbiddenException", "No access")
-	errThrottled    = portalError(429, "TooManyRequestsException", "HTTP 429 Unknown Code")
+	errThrottled    = &apiError{status: 429, typ: "TooManyRequestsException", code: "too_many_requests", msg: "HTTP 429 Unknown Code"}
 )
 
 func errPortalInvalidRequest(msg string) *apiError {
