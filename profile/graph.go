@@ -37,6 +37,8 @@ type Graph struct {
 	paths    awsconfig.Paths
 	names    []string // config file order, then credentials-only sections
 	profiles map[string]*Profile
+	// ssoSessions are the config file's [sso-session NAME] sections.
+	ssoSessions map[string]awsconfig.Section
 
 	all     sync.Once
 	results []result // Resolve of each of names, once all is done
@@ -73,9 +75,16 @@ func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
 	}
 	g := &Graph{paths: paths, names: make([]string, 0, n), profiles: make(map[string]*Profile, n)}
 	cfg.Each(func(sec string, kv awsconfig.Section) {
+		if session, ok := strings.CutPrefix(sec, SSOSessionPrefix); ok {
+			if g.ssoSessions == nil {
+				g.ssoSessions = map[string]awsconfig.Section{}
+			}
+			g.ssoSessions[session] = kv
+			return
+		}
 		name, ok := strings.CutPrefix(sec, "profile ")
 		if !ok && sec != "default" {
-			return // [sso-session x], [services x], …
+			return // [services x], …
 		}
 		if !ok {
 			name = sec
@@ -98,6 +107,18 @@ func New(cfg, creds *awsconfig.File, paths awsconfig.Paths) *Graph {
 		g.profiles[name] = &Profile{Name: name, creds: kv}
 	})
 	return g
+}
+
+// SSOSessionPrefix starts the name of an [sso-session NAME] section of the
+// config file.
+const SSOSessionPrefix = "sso-session "
+
+// SSOSession returns the keys of the config file's [sso-session name]
+// (sso_start_url, sso_region, sso_registration_scopes), and whether it
+// exists. It is the graph's own: do not change it.
+func (g *Graph) SSOSession(name string) (awsconfig.Section, bool) {
+	s, ok := g.ssoSessions[name]
+	return s, ok
 }
 
 // Paths are the files the graph was read from.

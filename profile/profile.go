@@ -38,6 +38,13 @@ const (
 	KeyKeyring           = "awsfed_keyring"
 	KeyBrowser           = "awsfed_browser"
 	KeyBrowserFallback   = "awsfed_browser_fallback"
+	// An IAM Identity Center profile: its [sso-session NAME], and the
+	// account and role whose credentials it holds; the sign-in flow
+	// (pkce or device) when pinned.
+	KeyAWSFedSSOSession = "awsfed_sso_session"
+	KeySSOAccountID     = "awsfed_sso_account_id"
+	KeySSORoleName      = "awsfed_sso_role_name"
+	KeySSOFlow          = "awsfed_sso_flow"
 
 	KeyRegion               = "region"
 	KeyRoleARN              = "role_arn"
@@ -51,6 +58,10 @@ const (
 	KeyMFASerial            = "mfa_serial"
 	KeySSOSession           = "sso_session"
 	KeySSOStartURL          = "sso_start_url"
+	KeySSORegion            = "sso_region"
+	KeySSOScopes            = "sso_registration_scopes"
+	KeySSOAccount           = "sso_account_id"
+	KeySSORole              = "sso_role_name"
 	KeyAccessKeyID          = "aws_access_key_id"
 	KeySecretAccessKey      = "aws_secret_access_key"
 )
