@@ -11,6 +11,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/idp/browser"
 	"github.com/seed-2d15385e/awsfed/idp/google"
+	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -62,13 +63,15 @@ func (o *Signer) browserProvider(s *Settings, startURL string) (*browser.Provide
 		return nil, nil, fmt.Errorf("no folder for the browser profile: set HOME or XDG_CONFIG_HOME to an absolute path")
 	}
 	show := o.canShowWindow()
+	// No browser, or flags it cannot take, are the machine's or the
+	// settings' to fix (exit 2), found before anything starts.
 	exe, err := browser.Find(s.Browser, show)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, profile.Errorf("%v", err)
 	}
 	flags, err := browser.SplitFlags(o.Getenv("AWSFED_BROWSER_FLAGS"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, profile.Errorf("%v", err)
 	}
 	p := &browser.Provider{
 		Exec:          exe,

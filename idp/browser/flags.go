@@ -11,10 +11,15 @@ import (
 // SplitFlags splits AWSFED_BROWSER_FLAGS into browser switches as a POSIX
 // shell would (quotes and backslashes group words), so that a switch whose
 // value has spaces, such as --host-resolver-rules="MAP a 127.0.0.1:1, MAP b
-// 127.0.0.1:1", stays one switch. It runs nothing and expands nothing.
+// 127.0.0.1:1", stays one switch. It runs nothing and expands nothing. It
+// refuses what Capture would refuse (a word that is no switch, a switch
+// awsfed sets itself), so that a mistake shows before anything starts.
 func SplitFlags(s string) ([]string, error) {
 	f, err := shlex.Split(s)
 	if err != nil {
+		return nil, fmt.Errorf("AWSFED_BROWSER_FLAGS: %w (an unclosed quote?)", err)
+	}
+	if _, err := flagOptions(f); err != nil {
 		return nil, fmt.Errorf("AWSFED_BROWSER_FLAGS: %w", err)
 	}
 	return f, nil

@@ -23,6 +23,9 @@ func TestSplitFlags(t *testing.T) {
 		{in: `--lang='en US'  --proxy-server=http://p:3128`, want: []string{"--lang=en US", "--proxy-server=http://p:3128"}},
 		{in: `--a\ b`, want: []string{"--a b"}},
 		{in: `--a="unclosed`, wantErr: true},
+		{in: `--user-data-dir=/tmp/x`, wantErr: true},
+		{in: `--remote-debugging-port=9222`, wantErr: true},
+		{in: `not-a-switch`, wantErr: true},
 	}
 	for _, tt := range tests {
 		got, err := SplitFlags(tt.in)

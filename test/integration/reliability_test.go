@@ -211,6 +211,10 @@ func TestReliabilityBadInputs(t *testing.T) {
 		{name: "AWS_ENDPOINT_URL_STS not a URL", setup: withEnv("AWS_ENDPOINT_URL_STS=not-a-url"), args: login(), wantCode: 2, want: "is not an endpoint URL"},
 		{name: "AWS_REGION not a region", setup: withEnv("AWS_REGION=Europe"), args: login(), wantCode: 2, want: "is not a region name"},
 		{name: "AWSFED_KEYRING maybe", setup: withEnv("AWSFED_KEYRING=maybe"), args: login(), wantCode: 2, want: "AWSFED_KEYRING"},
+		{name: "AWSFED_BROWSER_FALLBACK maybe", setup: withEnv("AWSFED_BROWSER_FALLBACK=maybe"), args: login(), wantCode: 2, want: "AWSFED_BROWSER_FALLBACK"},
+		{name: "--idp browser without a browser", setup: withEnv("AWSFED_BROWSER=/nonexistent/chromium"), args: login("--idp", "browser"), wantCode: 2, want: "was not found"},
+		{name: "AWSFED_BROWSER_FLAGS with an unclosed quote", setup: withEnv("AWSFED_BROWSER=/bin/true", "AWSFED_BROWSER_FLAGS=--lang='en"), args: login("--idp", "browser"), wantCode: 2, want: "unclosed quote"},
+		{name: "AWSFED_BROWSER_FLAGS changing the profile folder", setup: withEnv("AWSFED_BROWSER=/bin/true", "AWSFED_BROWSER_FLAGS=--user-data-dir=/tmp/x"), args: login("--idp", "browser"), wantCode: 2, want: "--user-data-dir"},
 		{name: "AWSFED_NETWORK_TIMEOUT soon", setup: withEnv("AWSFED_NETWORK_TIMEOUT=soon"), args: login(), wantCode: 2, want: "AWSFED_NETWORK_TIMEOUT"},
 		{name: "AWS_PROFILE names a cycle", setup: func(t *testing.T, h *relHome) []string {
 			h.write(h.config, relConfig+h.jump+"\n[profile ca]\nrole_arn = "+generictest.RoleARN+"\nsource_profile = cb\n\n[profile cb]\nrole_arn = "+generictest.RoleARN+"\nsource_profile = ca\n")
