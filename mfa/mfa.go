@@ -18,6 +18,8 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/ui"
+
+	"github.com/seed-2d15385e/awsfed/internal/wait"
 )
 
 const (
@@ -326,14 +328,7 @@ func (c *Codes) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 func (c *Codes) status() io.Writer {

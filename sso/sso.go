@@ -33,6 +33,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 
 	"github.com/seed-2d15385e/awsfed/internal/httplimit"
+
+	"github.com/seed-2d15385e/awsfed/internal/wait"
 )
 
 // Session is an [sso-session NAME] section of ~/.aws/config: the IAM
@@ -134,14 +136,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 func (c *Client) httpClient() *http.Client {
