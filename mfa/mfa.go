@@ -17,9 +17,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/seed-2d15385e/awsfed/idp"
-	"github.com/seed-2d15385e/awsfed/ui"
-
 	"github.com/seed-2d15385e/awsfed/internal/wait"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 const (

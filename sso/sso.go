@@ -33,7 +33,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 
 	"github.com/seed-2d15385e/awsfed/internal/httplimit"
-
 	"github.com/seed-2d15385e/awsfed/internal/wait"
 )
 
