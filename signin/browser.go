@@ -109,6 +109,17 @@ func needsBrowser(err error) bool {
 	return errors.As(err, &refused) && refused.NeedsBrowser || errors.As(err, &page)
 }
 
+// loginRequired turns a headless browser's browser.ErrLoginRequired (the
+// IdP asks for a sign-in no window can be shown for) into the input a
+// person must give, exit 4, naming the command to run; other errors pass.
+func loginRequired(s *Settings, err error) error {
+	if !errors.Is(err, browser.ErrLoginRequired) {
+		return err
+	}
+	return &ui.InputNeededError{What: "a sign-in in a browser window", Why: "no window can be shown here (no terminal or no display, or --no-prompt)",
+		Hint: fmt.Sprintf("run `awsfed login --profile %s` in a terminal of a desktop session", s.Profile)}
+}
+
 // browserSignIn signs in through a browser at startURL.
 func (o *Signer) browserSignIn(ctx context.Context, s *Settings, startURL string) (*idp.Assertion, error) {
 	p, in, err := o.browserProvider(s, startURL)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/seed-2d15385e/awsfed/idp"
+	"github.com/seed-2d15385e/awsfed/idp/browser"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -133,5 +134,30 @@ func TestBrowserFallbackWithoutBrowser(t *testing.T) {
 	}
 	if _, serr := os.Stat(missing); serr == nil {
 		t.Fatal("the missing browser exists")
+	}
+}
+
+// TestLoginRequired: a headless browser that met a login it cannot do is
+// exit 4 naming the command to run, in the login's words and, for a
+// renewal a program started, in the unattended ones, still saying why.
+func TestLoginRequired(t *testing.T) {
+	s := &Settings{Profile: "jump"}
+	err := loginRequired(s, fmt.Errorf("capture: %w", browser.ErrLoginRequired))
+	var needed *ui.InputNeededError
+	if !errors.As(err, &needed) {
+		t.Fatalf("error %T (%v), want *ui.InputNeededError (exit 4)", err, err)
+	}
+	for _, want := range []string{"a sign-in in a browser window is needed", "no window can be shown here", "`awsfed login --profile jump` in a terminal of a desktop session"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	un := (&Signer{}).unattended(s, needed)
+	if !strings.Contains(un.Error(), "no window can be shown here") || !strings.Contains(un.Error(), "awsfed login --profile jump") {
+		t.Errorf("unattended error %q lost why, or the command", un)
+	}
+	other := errors.New("dial tcp: refused")
+	if got := loginRequired(s, other); got != other {
+		t.Errorf("loginRequired(other) = %v, want it unchanged", got)
 	}
 }

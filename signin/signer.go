@@ -19,7 +19,6 @@ import (
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/awssignin"
 	"github.com/seed-2d15385e/awsfed/idp"
-	"github.com/seed-2d15385e/awsfed/idp/browser"
 	"github.com/seed-2d15385e/awsfed/idp/generic"
 	"github.com/seed-2d15385e/awsfed/idp/google"
 	"github.com/seed-2d15385e/awsfed/internal/cookiestore"
@@ -132,11 +131,7 @@ func (o *Signer) SignIn(ctx context.Context, s *Settings) (*idp.Assertion, error
 	default:
 		a, err = o.formSignIn(ctx, s)
 	}
-	err = o.masked(o.settleKeyring(ctx, s, err))
-	if errors.Is(err, browser.ErrLoginRequired) {
-		err = &ui.InputNeededError{What: "a sign-in in a browser window", Why: "no window can be shown here (no terminal or no display, or --no-prompt)",
-			Hint: fmt.Sprintf("run `awsfed login --profile %s` in a terminal of a desktop session", s.Profile)}
-	}
+	err = loginRequired(s, o.masked(o.settleKeyring(ctx, s, err)))
 	var needed *ui.InputNeededError
 	if o.Unattended && errors.As(err, &needed) {
 		err = o.unattended(s, needed)
@@ -399,7 +394,7 @@ func (o *Signer) unattended(s *Settings, e *ui.InputNeededError) *ui.InputNeeded
 	case "a one-time code":
 		hint += fmt.Sprintf("; for unattended renewals set AWSFED_TOTP_SECRET, or %s in [%s]", profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile))
 	}
-	return &ui.InputNeededError{What: e.What, Hint: hint}
+	return &ui.InputNeededError{What: e.What, Why: e.Why, Hint: hint}
 }
 
 // codeSource builds the one-time-code source: --mfa-code or
