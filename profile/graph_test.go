@@ -298,3 +298,19 @@ func TestValidRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestSSOSession: [sso-session NAME] sections are read as sessions, not
+// profiles, with their keys.
+func TestSSOSession(t *testing.T) {
+	g := newGraph(t, "[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = eu-west-1\n\n[profile corp]\nregion = eu-west-1\n", "")
+	s, ok := g.SSOSession("corp")
+	if !ok || s.Get(KeySSOStartURL) != "https://d-1.awsapps.com/start" || s.Get(KeySSORegion) != "eu-west-1" {
+		t.Errorf("SSOSession(corp) = %v, %v", s, ok)
+	}
+	if _, ok := g.SSOSession("other"); ok {
+		t.Error("SSOSession(other) exists")
+	}
+	if _, ok := g.Profile("sso-session corp"); ok {
+		t.Error("the session is also a profile")
+	}
+}

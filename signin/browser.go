@@ -79,7 +79,7 @@ func (o *Signer) browserProvider(s *Settings, startURL string) (*browser.Provide
 		StartURL:      startURL,
 		ExtraFlags:    flags,
 		CanShow:       show,
-		HeadlessFirst: browser.Profile{Dir: dir}.HasSession() || !show || o.hasUnattendedPassword(s),
+		HeadlessFirst: o.keptBrowserSession(s) || !show || o.hasUnattendedPassword(s),
 		Status:        o.Streams.ErrOut,
 	}
 	in := &idp.LoginInput{
