@@ -121,6 +121,17 @@ func (g *Graph) SSOSession(name string) (awsconfig.Section, bool) {
 	return s, ok
 }
 
+// SSOSessionNames returns the names of the config file's [sso-session]
+// sections, sorted.
+func (g *Graph) SSOSessionNames() []string {
+	names := make([]string, 0, len(g.ssoSessions))
+	for name := range g.ssoSessions {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Paths are the files the graph was read from.
 func (g *Graph) Paths() awsconfig.Paths { return g.paths }
 

@@ -21,6 +21,10 @@ type Root struct {
 	// Region is its region as the AWS CLI would pick it: the
 	// environment's, else the profile's; "" when neither has one.
 	Region string
+	// Force is set when the stored credentials are for other settings
+	// than the ones given (another account or role): they are renewed
+	// whatever their time left.
+	Force bool
 }
 
 // Provider hands out the credentials of a chain (profile.Chain): those of
@@ -66,7 +70,7 @@ func (p *Provider) Renew(ctx context.Context, name string, minValid time.Duratio
 	}
 	r := &Renewer{Store: StoreFor(p.Graph.Lookup(name), p.Graph.Paths(), p.Cache), Source: root.Source,
 		RoleARN: root.RoleARN, Now: p.Now, Status: p.Status, Graph: p.Graph}
-	ren, err := r.Ensure(ctx, minValid, force)
+	ren, err := r.Ensure(ctx, minValid, force || root.Force)
 	if err != nil {
 		return nil, nil, err
 	}

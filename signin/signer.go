@@ -90,6 +90,10 @@ func (o *Signer) CanPrompt() bool {
 	return *o.canPrompt
 }
 
+// Ask returns the terminal prompter, opening it on first use, for a
+// question of another credential source; callers check CanPrompt first.
+func (o *Signer) Ask() (ui.Prompter, error) { return o.prompt() }
+
 // prompt returns the terminal prompter, opening it on first use.
 func (o *Signer) prompt() (ui.Prompter, error) {
 	if o.prompter == nil {

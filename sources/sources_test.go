@@ -23,7 +23,7 @@ func TestRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer := &signin.Signer{Getenv: func(string) string { return "" }}
-	root, err := Root(signer, g, "jump")
+	root, err := Root(&Inputs{Signer: signer}, g, "jump")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestRoot(t *testing.T) {
 		root.RoleARN != "arn:aws:iam::111111111111:role/jump" || root.Region != "eu-west-1" {
 		t.Errorf("Root(jump) = %+v, want the SAML sign-in with its role and region", root)
 	}
-	if _, err := Root(signer, g, "empty"); err == nil {
+	if _, err := Root(&Inputs{Signer: signer}, g, "empty"); err == nil {
 		t.Error("Root(empty) found a way to sign in to a profile without an IdP")
 	} else if _, ok := err.(*profile.ConfigError); !ok {
 		t.Errorf("Root(empty) error %T (%v), want a *profile.ConfigError", err, err)

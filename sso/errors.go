@@ -242,3 +242,25 @@ func scrub(msg string, secrets []string) string {
 	}
 	return strings.Join(strings.Fields(msg), " ")
 }
+
+// The exit code classes of awsfed's errors (design.md §3): a refusal of
+// the person (3), a mistake in the settings (2), a refusal by AWS (5).
+
+// Refused reports a refusal of the person: exit code 3.
+func (e *AccessDeniedError) Refused() bool { return true }
+
+// Refused reports a refusal of the person: exit code 3.
+func (e *RoleNotAssignedError) Refused() bool { return true }
+
+// ConfigMistake reports a mistake in the settings: exit code 2.
+func (e *WrongRegionError) ConfigMistake() bool { return true }
+
+// ConfigMistake reports a mistake in the settings: exit code 2.
+func (e *UnknownStartURLError) ConfigMistake() bool { return true }
+
+// AWSRefused reports a refusal by AWS (exit code 5); a request that got
+// no answer is not one.
+func (e *Error) AWSRefused() bool { return e.StatusCode != 0 }
+
+// AWSRefused reports a refusal by AWS: exit code 5.
+func (e *ThrottledError) AWSRefused() bool { return true }

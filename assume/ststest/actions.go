@@ -253,3 +253,16 @@ func randomBase64(n int) string {
 	_, _ = rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)
 }
+
+// Issue makes credentials for a session of roleARN lasting d, as another
+// AWS service hands them out (IAM Identity Center's GetRoleCredentials,
+// for its fake's Options.Mint): the server then takes them like the ones
+// it issued itself (GetCallerIdentity, AssumeRole). A malformed roleARN
+// fails the test.
+func (s *Server) Issue(roleARN, session string, d time.Duration) Issued {
+	role, ok := parseRoleARN(roleARN)
+	if !ok {
+		s.t.Errorf("ststest: Issue(%q): not a role ARN", roleARN)
+	}
+	return s.issue("Issue", role, session, s.cfg.clock().Add(d), false)
+}

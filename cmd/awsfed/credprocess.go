@@ -11,6 +11,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sso"
 )
 
 // defaultMinValid is how long stored credentials must stay valid for
@@ -113,9 +114,9 @@ func credentials(ctx context.Context, deps *Deps, cmd, flag, minValid string, no
 		return nil, err
 	}
 	f := signin.Flags{Profile: c.Root, NoPrompt: noPrompt}
-	signer := newSigner(deps, f, true)
-	defer signer.Close()
-	return newProvider(deps, g, signer).Credentials(ctx, c, window)
+	in := newInputs(deps, f, sso.Flags{}, true)
+	defer in.Signer.Close()
+	return newProvider(deps, g, in).Credentials(ctx, c, window)
 }
 
 // toTerminal returns deps whose ErrOut is the controlling terminal when

@@ -41,6 +41,10 @@ func exitCode(err error) int {
 		sts     *assume.Error
 		fed     *federation.Error
 		status  *launch.ExitError
+		// A credential source's errors say their class.
+		refusal  interface{ Refused() bool }
+		mistake  interface{ ConfigMistake() bool }
+		rejected interface{ AWSRefused() bool }
 	)
 	switch {
 	case errors.As(err, &status):
@@ -49,9 +53,11 @@ func exitCode(err error) int {
 		return exitCancelled
 	case errors.As(err, &input):
 		return exitNeedsInput
-	case errors.As(err, &refused), errors.Is(err, idp.ErrNoRoles):
+	case errors.As(err, &refused), errors.Is(err, idp.ErrNoRoles), errors.As(err, &refusal) && refusal.Refused():
 		return exitRefused
-	case errors.As(err, &sts), errors.As(err, &fed) && fed.StatusCode != 0:
+	case errors.As(err, &mistake) && mistake.ConfigMistake():
+		return exitUsage
+	case errors.As(err, &sts), errors.As(err, &fed) && fed.StatusCode != 0, errors.As(err, &rejected) && rejected.AWSRefused():
 		return exitAWS
 	case errors.As(err, &usage), errors.As(err, &parse), errors.As(err, &notFile), errors.As(err, &access), isFlagError(err):
 		return exitUsage

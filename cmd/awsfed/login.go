@@ -19,6 +19,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
 	"github.com/seed-2d15385e/awsfed/sources"
+	"github.com/seed-2d15385e/awsfed/sso"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -26,6 +27,7 @@ import (
 type loginOptions struct {
 	deps        *Deps
 	flags       signin.Flags
+	sso         sso.Flags
 	json        bool
 	skipIfValid string
 	force       bool
@@ -38,10 +40,10 @@ type loginOptions struct {
 // materialized chained profile: NAME-static.
 const defaultStaticSuffix = "-static"
 
-func addIdPFlags(cmd *cobra.Command, f *signin.Flags, jsonOut *bool) {
+func addIdPFlags(cmd *cobra.Command, f *signin.Flags, s *sso.Flags, jsonOut *bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.Profile, "profile", "", `profile to write (default: AWS_PROFILE if it names an awsfed profile or a chain built on one, else "sts")`)
-	fl.StringVar(&f.IdP, "idp", "", "identity provider: google, generic, or browser (any IdP, Google included, in a Chrome/Chromium window) (default: the profile's awsfed_idp)")
+	fl.StringVar(&f.IdP, "idp", "", "identity provider: google, generic, browser (any IdP, Google included, in a Chrome/Chromium window), or sso (IAM Identity Center) (default: the profile's awsfed_idp)")
 	fl.StringVar(&f.URL, "url", "", "generic, browser: the IdP-initiated SSO URL; google: a full initsso URL instead of the two ids")
 	fl.StringVar(&f.IdPID, "idp-id", "", "google, browser: the idpid of the Workspace SAML app")
 	fl.StringVar(&f.SPID, "sp-id", "", "google, browser: the spid of the AWS app")
@@ -58,6 +60,12 @@ func addIdPFlags(cmd *cobra.Command, f *signin.Flags, jsonOut *bool) {
 	fl.DurationVar(&f.MFATimeout, "mfa-timeout", 2*time.Minute, "google: how long to wait for a phone prompt to be approved")
 	fl.Var(&f.BrowserFallback, "browser-fallback", "google: when the sign-in needs a browser (a security key, a passkey, a refusal as automated, a page awsfed does not know), go on in one (or AWSFED_BROWSER_FALLBACK; default: the profile's awsfed_browser_fallback, else true)")
 	fl.Lookup("browser-fallback").NoOptDefVal = "true"
+	fl.StringVar(&s.StartURL, "start-url", "", "sso: the AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start")
+	fl.StringVar(&s.Region, "sso-region", "", "sso: the region of the IAM Identity Center instance")
+	fl.StringVar(&s.Session, "sso-session", "", "sso: the [sso-session NAME] to keep the portal settings in (default: the one with this start URL, else the profile's name)")
+	fl.StringVar(&s.AccountID, "account-id", "", "sso: the account of the role (default: the profile's, else the only one, else a picker)")
+	fl.StringVar(&s.RoleName, "role-name", "", "sso: the role (permission set) name, e.g. PowerUserAccess")
+	fl.StringVar(&s.Flow, "sso-flow", "", "sso: pkce (a browser on this machine) or device (a code to enter anywhere) (default: device over SSH or without a display, else pkce)")
 	fl.StringVar(&f.UserAgent, "user-agent", "", "google: the browser User-Agent to send (or AWSFED_USER_AGENT; default: a current desktop Chrome's)")
 }
 
@@ -77,7 +85,7 @@ func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 			return runLogin(cmd.Context(), opts)
 		},
 	}
-	addIdPFlags(cmd, &opts.flags, &opts.json)
+	addIdPFlags(cmd, &opts.flags, &opts.sso, &opts.json)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.flags.RoleARN, "role-arn", "", "role to assume (default: the only role, else a picker on a terminal)")
 	fl.StringVar(&opts.flags.Duration, "duration", "", "session length, e.g. 12h or 43200 (default: profile, else the IdP's SessionDuration, else 1h)")
@@ -117,9 +125,9 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	signer := newSigner(o.deps, o.flags, false)
-	defer signer.Close()
-	p := newProvider(o.deps, g, signer)
+	in := newInputs(o.deps, o.flags, o.sso, false)
+	defer in.Signer.Close()
+	p := newProvider(o.deps, g, in)
 	ren, root, err := p.Renew(ctx, name, minValid, o.force || minValid == 0)
 	if err != nil {
 		return err
@@ -244,13 +252,20 @@ func newSigner(deps *Deps, f signin.Flags, unattended bool) *signin.Signer {
 		Transport: transport(deps), Prompter: deps.Prompter, Keyring: deps.Keyring, Flags: f, Unattended: unattended}
 }
 
+// newInputs returns what the credential sources of one command run take
+// from the person: terminal, environment, flags, browser.
+func newInputs(deps *Deps, f signin.Flags, s sso.Flags, unattended bool) *sources.Inputs {
+	return &sources.Inputs{Signer: newSigner(deps, f, unattended), SSO: s, Cache: cacheDir(deps), OpenURL: deps.OpenURL}
+}
+
 // newProvider returns what renews the awsfed profiles of g and assumes
 // the roles of chains on them (STS at AWS_ENDPOINT_URL_STS, if set), a
 // person's inputs (passwords, codes, a chained role's MFA code) coming
-// through signer.
-func newProvider(deps *Deps, g *profile.Graph, signer *signin.Signer) *renew.Provider {
+// through in.
+func newProvider(deps *Deps, g *profile.Graph, in *sources.Inputs) *renew.Provider {
+	signer := in.Signer
 	return &renew.Provider{Graph: g, Cache: cacheDir(deps), Now: deps.Now, Status: deps.Streams.ErrOut,
 		Assumer:   &renew.Assumer{Transport: transport(deps), Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: signer.HopCodes, Status: deps.Streams.ErrOut},
 		EnvRegion: cmp.Or(deps.Getenv("AWS_REGION"), deps.Getenv("AWS_DEFAULT_REGION")),
-		Root:      func(name string) (*renew.Root, error) { return sources.Root(signer, g, name) }}
+		Root:      func(name string) (*renew.Root, error) { return sources.Root(in, g, name) }}
 }

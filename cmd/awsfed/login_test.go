@@ -16,6 +16,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/assume/ststest"
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
 	"github.com/seed-2d15385e/awsfed/idp/idptest"
+	"github.com/seed-2d15385e/awsfed/sources"
 	"github.com/seed-2d15385e/awsfed/ui"
 	"github.com/seed-2d15385e/awsfed/ui/uitest"
 )
@@ -466,11 +467,11 @@ func TestRolesWithoutAliases(t *testing.T) {
 	if code := e.run("roles", "--idp", "generic", "--url", e.idp.SSOURL(), "--username", "alice", "--json"); code != 0 {
 		t.Fatalf("exit %d: %s", code, e.errOut)
 	}
-	var got []roleEntry
+	var got []sources.Grant
 	if err := json.Unmarshal(e.out.Bytes(), &got); err != nil {
 		t.Fatalf("stdout is not JSON: %v", err)
 	}
-	want := []roleEntry{
+	want := []sources.Grant{
 		{AccountID: "123456789012", RoleName: "Developer", RoleARN: generictest.RoleARN, PrincipalARN: generictest.PrincipalARN},
 		{AccountID: "210987654321", RoleName: "Auditor", RoleARN: otherRole, PrincipalARN: otherPrincipal},
 	}

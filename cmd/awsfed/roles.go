@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sources"
 )
 
 func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
@@ -24,17 +23,8 @@ func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 			return runRoles(cmd.Context(), opts)
 		},
 	}
-	addIdPFlags(cmd, &opts.flags, &opts.json)
+	addIdPFlags(cmd, &opts.flags, &opts.sso, &opts.json)
 	return cmd
-}
-
-// roleEntry is one role as `roles --json` prints it.
-type roleEntry struct {
-	AccountID    string `json:"account_id"`
-	AccountAlias string `json:"account_alias,omitempty"`
-	RoleName     string `json:"role_name"`
-	RoleARN      string `json:"role_arn"`
-	PrincipalARN string `json:"principal_arn"`
 }
 
 func runRoles(ctx context.Context, o *loginOptions) error {
@@ -42,33 +32,29 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := signin.Resolve(o.flags, o.deps.Getenv, g, name)
+	in := newInputs(o.deps, o.flags, o.sso, false)
+	defer in.Signer.Close()
+	grants, err := sources.Grants(ctx, in, g, name)
 	if err != nil {
 		return err
 	}
-	signer := newSigner(o.deps, o.flags, false)
-	defer signer.Close()
-	a, err := signer.SignIn(ctx, s)
-	if err != nil {
-		return err
-	}
-	aliases := signer.Aliases(ctx, a)
-	entries := make([]roleEntry, 0, len(a.Roles))
-	for _, r := range a.Roles {
-		entries = append(entries, roleEntry{AccountID: r.AccountID(), AccountAlias: aliases[r.AccountID()],
-			RoleName: r.Name(), RoleARN: r.RoleARN, PrincipalARN: r.PrincipalARN})
-	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].AccountID < entries[j].AccountID })
 	out := o.deps.Streams.Out
 	if o.json {
+		if grants == nil {
+			grants = []sources.Grant{}
+		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return enc.Encode(grants)
 	}
 	last := ""
-	for _, e := range entries {
+	for _, e := range grants {
 		if e.AccountID != last {
-			fmt.Fprintf(out, "Account %s\n", signin.AccountLabel(e.AccountID, aliases))
+			label := e.AccountID
+			if e.AccountName != "" {
+				label = fmt.Sprintf("%s (%s)", e.AccountName, e.AccountID)
+			}
+			fmt.Fprintf(out, "Account %s\n", label)
 			last = e.AccountID
 		}
 		fmt.Fprintf(out, "  %-24s %s\n", e.RoleName, e.RoleARN)

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
+	"github.com/seed-2d15385e/awsfed/sso/ssotest"
+)
+
+// The IAM Identity Center of the SSO tests: alice may use two roles in one
+// account and one in another.
+const (
+	ssoUser      = "alice"
+	ssoAccount   = "111111111111"
+	ssoAccount2  = "222222222222"
+	ssoRole      = "PowerUserAccess"
+	ssoRegion    = "eu-west-1"
+	ssoOtherRole = "ReadOnly"
+)
+
+// ssoEnv is a testEnv with a fake IAM Identity Center whose role
+// credentials the fake STS knows (so chains on them work), and a browser
+// that approves every PKCE sign-in as alice.
+type ssoEnv struct {
+	*testEnv
+	sso *ssotest.Server
+}
+
+func newSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
+	t.Helper()
+	e := &ssoEnv{testEnv: newTestEnv(t, generictest.Options{})}
+	if opts.Regions == nil {
+		opts.Regions = []string{ssoRegion, "us-east-1"}
+	}
+	if opts.Users == nil {
+		opts.Users = map[string]string{ssoUser: "alice@example.com"}
+	}
+	if opts.Assignments == nil {
+		opts.Assignments = map[string]map[string][]string{ssoUser: {ssoAccount: {ssoRole, ssoOtherRole}, ssoAccount2: {ssoOtherRole}}}
+	}
+	if opts.Mint == nil {
+		opts.Mint = func(_ context.Context, account, role, user string) (ssotest.Credentials, error) {
+			is := e.sts.Issue("arn:aws:iam::"+account+":role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_"+role+"_0123456789abcdef", user, time.Hour)
+			return ssotest.Credentials{AccessKeyID: is.AccessKeyID, SecretAccessKey: is.SecretAccessKey, SessionToken: is.SessionToken, Expiration: is.Expiration}, nil
+		}
+	}
+	opts.AutoApprove = cmpOr(opts.AutoApprove, ssoUser)
+	e.sso = ssotest.NewServer(t, opts)
+	e.terminal()
+	e.env["AWS_ENDPOINT_URL_SSO_OIDC"] = e.sso.OIDCURL(ssoRegion)
+	e.env["AWS_ENDPOINT_URL_SSO"] = e.sso.PortalURL(ssoRegion)
+	e.deps.OpenURL = func(u string) error {
+		go func() {
+			resp, err := http.Get(u)
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+		return nil
+	}
+	return e
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// ssoLoginArgs is the first login into profile dev.
+func (e *ssoEnv) ssoLoginArgs(extra ...string) []string {
+	return append([]string{"login", "--idp", "sso", "--start-url", e.sso.StartURL(), "--sso-region", ssoRegion,
+		"--sso-flow", "pkce", "--profile", "dev"}, extra...)
+}
+
+// portalCalls counts the requests of the given operation.
+func (e *ssoEnv) calls(op string) int {
+	n := 0
+	for _, r := range e.sso.Requests() {
+		if r.Operation == op {
+			n++
+		}
+	}
+	return n
+}
+
+func TestSSOLoginRenewAndEnd(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{})
+	if code := e.run(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole, "--json")...); code != 0 {
+		t.Fatalf("first login: exit %d: %s", code, e.errOut)
+	}
+	var res loginResult
+	if err := json.Unmarshal(e.out.Bytes(), &res); err != nil {
+		t.Fatalf("--json: %v (%s)", err, e.out)
+	}
+	wantPrincipal := "arn:aws:sts::" + ssoAccount + ":assumed-role/AWSReservedSSO_" + ssoRole + "_0123456789abcdef/" + ssoUser
+	if res.AssumedRoleARN != wantPrincipal {
+		t.Errorf("assumed role %q, want %q", res.AssumedRoleARN, wantPrincipal)
+	}
+	config := e.read(e.config)
+	for _, want := range []string{"[sso-session dev]\nsso_start_url = " + e.sso.StartURL() + "\nsso_region = " + ssoRegion + "\n",
+		"awsfed_idp = sso\n", "awsfed_sso_session = dev\n", "awsfed_sso_account_id = " + ssoAccount + "\n", "awsfed_sso_role_name = " + ssoRole + "\n",
+		"region = " + ssoRegion + "\n", "# my config\n"} {
+		if !strings.Contains(config, want) {
+			t.Errorf("config lacks %q:\n%s", want, config)
+		}
+	}
+	creds := e.read(e.creds)
+	if !strings.Contains(creds, "[dev]\naws_access_key_id = ASIA") || !strings.Contains(creds, "x_principal_arn = "+wantPrincipal) || !strings.Contains(creds, "[other]") {
+		t.Errorf("credentials file:\n%s", creds)
+	}
+	cache, _ := filepath.Glob(filepath.Join(e.deps.Home, ".aws", "sso", "cache", "*.json"))
+	if len(cache) != 2 {
+		t.Errorf("sso cache holds %v, want the token and the registration", cache)
+	}
+	for _, f := range cache {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", f, fi.Mode().Perm(), err)
+		}
+	}
+
+	// A renewal from the cached token: one portal call, no STS, no OIDC.
+	before, stsBefore, oidcBefore := e.calls("GetRoleCredentials"), len(e.sts.Requests()), e.calls("CreateToken")
+	if code := e.run("login", "--profile", "dev", "--no-prompt"); code != 0 {
+		t.Fatalf("renewal: exit %d: %s", code, e.errOut)
+	}
+	if got := e.calls("GetRoleCredentials") - before; got != 1 {
+		t.Errorf("renewal made %d GetRoleCredentials calls, want 1", got)
+	}
+	if got := len(e.sts.Requests()) - stsBefore; got != 0 {
+		t.Errorf("renewal made %d STS calls, want 0", got)
+	}
+	if got := e.calls("CreateToken") - oidcBefore; got != 0 {
+		t.Errorf("renewal made %d CreateToken calls, want 0", got)
+	}
+	if !strings.Contains(e.errOut.String(), wantPrincipal) {
+		t.Errorf("renewal said %q, want the principal", e.errOut)
+	}
+
+	// A chain on the SSO profile, through credential-process.
+	e.write(e.config, e.read(e.config)+"\n[profile admin]\nrole_arn = arn:aws:iam::"+ssoAccount2+":role/Admin\nsource_profile = dev\n")
+	if code := e.run("credential-process", "--profile", "admin"); code != 0 {
+		t.Fatalf("credential-process on a chain: exit %d: %s", code, e.errOut)
+	}
+	if !strings.Contains(e.out.String(), `"AccessKeyId"`) {
+		t.Errorf("credential-process printed %q", e.out)
+	}
+
+	// The portal session ends: unattended renewals say what to run.
+	e.sso.EndSession(ssoUser)
+	config, creds = e.read(e.config), e.read(e.creds)
+	if code := e.run("login", "--profile", "dev", "--no-prompt", "--force"); code != exitNeedsInput {
+		t.Fatalf("login after the session ended: exit %d, want %d: %s", code, exitNeedsInput, e.errOut)
+	}
+	if msg := strings.TrimSpace(e.errOut.String()); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "awsfed login --profile dev") {
+		t.Errorf("message %q: want one line naming awsfed login --profile dev", msg)
+	}
+	e.assertUnchanged(config, creds)
+}

@@ -1,0 +1,194 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/profile"
+	"github.com/seed-2d15385e/awsfed/renew"
+	"github.com/seed-2d15385e/awsfed/ui"
+)
+
+// TokenMinValid is how long a token must still work for a renewal to use
+// it rather than refresh it first: the one portal call it makes.
+const TokenMinValid = time.Minute
+
+// Source is an IAM Identity Center role as a credential source for
+// package renew: a token for the session (the cached one, refreshed, or a
+// sign-in), then the role's credentials from the portal. A renewal from a
+// valid token is one portal request and nothing else.
+type Source struct {
+	Client   *Client
+	Settings *Settings
+	// Interactive allows a sign-in in the browser; without it a needed
+	// sign-in is a *ui.InputNeededError that names the command to run.
+	Interactive bool
+	// Choose asks a person to pick one of roles, when the settings name
+	// none and there are several; nil means no one can be asked.
+	Choose func(ctx context.Context, roles []AccountRole) (AccountRole, error)
+	// Principal asks STS which assumed-role ARN creds act as; it is asked
+	// only when the stored credentials do not say (a first login, or
+	// another role). nil, or an error, leaves it unknown.
+	Principal func(ctx context.Context, creds awsconfig.Credentials, region string) (string, error)
+	// LockSession takes the session's lock, so that one awsfed at a time
+	// refreshes its token (IAM Identity Center may rotate the refresh
+	// token). nil means no lock.
+	LockSession func(ctx context.Context) (unlock func(), err error)
+	// Status receives notes for the person.
+	Status io.Writer
+}
+
+// Retrieve gets the role's credentials.
+func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
+	s := src.Settings
+	tok, err := src.token(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	account, role := s.AccountID, s.RoleName
+	if account == "" || role == "" {
+		ar, err := src.choose(ctx, tok)
+		if err != nil {
+			return nil, err
+		}
+		account, role = ar.Account.ID, ar.RoleName
+	}
+	creds, err := src.Client.RoleCredentials(ctx, tok, account, role)
+	var invalid *TokenInvalidError
+	if errors.As(err, &invalid) {
+		// Signed out or revoked since the token was cached: the cached
+		// token is worthless, only a new sign-in helps.
+		if tok, err = src.token(ctx, true); err != nil {
+			return nil, err
+		}
+		creds, err = src.Client.RoleCredentials(ctx, tok, account, role)
+	}
+	if err != nil {
+		return nil, err
+	}
+	creds.PrincipalARN = s.Principal
+	if creds.PrincipalARN == "" && src.Principal != nil {
+		creds.PrincipalARN, _ = src.Principal(ctx, creds, s.Region)
+	}
+	return &renew.Retrieved{Credentials: creds, Stored: func() error { return src.save(account, role) }}, nil
+}
+
+// token returns a token for the session, under its lock; signIn drops the
+// cached one first.
+func (src *Source) token(ctx context.Context, signIn bool) (*Token, error) {
+	s := src.Settings
+	if src.LockSession != nil {
+		unlock, err := src.LockSession(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	o := TokenOptions{MinValid: TokenMinValid, Interactive: src.Interactive, Flow: s.Flow, Profile: s.Profile}
+	if !signIn {
+		return src.Client.Token(ctx, s.Session, o)
+	}
+	if !src.Interactive {
+		return nil, &ui.InputNeededError{What: "a sign-in to IAM Identity Center",
+			Why:  "the portal no longer takes the session's token (signed out or revoked) and awsfed cannot open a browser here (no terminal, or --no-prompt)",
+			Hint: "run awsfed login --profile " + s.Profile + " at a terminal"}
+	}
+	return src.Client.SignIn(ctx, s.Session, o)
+}
+
+// choose picks the role when the settings name none: the only one, else
+// the person's choice.
+func (src *Source) choose(ctx context.Context, tok *Token) (AccountRole, error) {
+	s := src.Settings
+	all, err := src.Client.AccountRoles(ctx, tok, 0)
+	if err != nil {
+		return AccountRole{}, err
+	}
+	var roles []AccountRole
+	for _, ar := range all {
+		if (s.AccountID == "" || ar.Account.ID == s.AccountID) && (s.RoleName == "" || ar.RoleName == s.RoleName) {
+			roles = append(roles, ar)
+		}
+	}
+	switch {
+	case len(roles) == 0 && len(all) == 0:
+		return AccountRole{}, fmt.Errorf("IAM Identity Center gives you no role in any account of %s: ask your administrator for an assignment", s.Session.StartURL)
+	case len(roles) == 0:
+		return AccountRole{}, profile.Errorf("no role matches --account-id %q --role-name %q; you may use: %s", s.AccountID, s.RoleName, roleList(all))
+	case len(roles) == 1:
+		return roles[0], nil
+	case src.Choose == nil:
+		return AccountRole{}, profile.Errorf("you may use %d roles; pick one with --account-id and --role-name: %s", len(roles), roleList(roles))
+	}
+	return src.Choose(ctx, roles)
+}
+
+// roleList names roles for a message, the first ten of them.
+func roleList(roles []AccountRole) string {
+	var b strings.Builder
+	for i, ar := range roles {
+		if i == 10 {
+			fmt.Fprintf(&b, ", and %d more (awsfed roles lists them)", len(roles)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(ar.Account.ID + " " + ar.RoleName)
+	}
+	return b.String()
+}
+
+// Label names ar for a person choosing: the account's name and id, and
+// the role.
+func (ar AccountRole) Label() string {
+	if ar.Account.Name != "" {
+		return fmt.Sprintf("%s (%s)  %s", ar.Account.Name, ar.Account.ID, ar.RoleName)
+	}
+	return ar.Account.ID + "  " + ar.RoleName
+}
+
+// save saves the settings the login used.
+func (src *Source) save(account, role string) error {
+	changes := src.Settings.Changes(account, role)
+	if len(changes) == 0 {
+		return nil
+	}
+	notes, err := awsconfig.Update(src.Settings.Paths.Config, changes, awsconfig.UpdateOptions{})
+	ui.Notes(src.Status, notes...)
+	if err != nil {
+		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
+	}
+	return nil
+}
+
+// AccountRoles signs in if needed (saving the session's settings then)
+// and lists every account and role the person may use.
+func (src *Source) AccountRoles(ctx context.Context) ([]AccountRole, error) {
+	tok, err := src.token(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := src.Client.AccountRoles(ctx, tok, 0)
+	if err != nil {
+		return nil, err
+	}
+	return roles, src.saveSession()
+}
+
+// saveSession saves [sso-session NAME] when it does not hold the settings
+// yet, so that configure and later logins find it.
+func (src *Source) saveSession() error {
+	changes := src.Settings.Changes("", "")
+	if len(changes) == 0 || changes[0].Section != profile.SSOSessionPrefix+src.Settings.Session.Name {
+		return nil
+	}
+	notes, err := awsconfig.Update(src.Settings.Paths.Config, changes[:1], awsconfig.UpdateOptions{})
+	ui.Notes(src.Status, notes...)
+	return err
+}
