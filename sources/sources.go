@@ -13,7 +13,6 @@ package sources
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,7 +62,7 @@ func Root(in *Inputs, g *profile.Graph, name string) (*renew.Root, error) {
 func (in *Inputs) SSOClient() *sso.Client {
 	o := in.Signer
 	c := &sso.Client{HTTP: &http.Client{Transport: o.Transport()}, Now: o.Now, Getenv: o.Getenv,
-		CacheDir: filepath.Join(o.Home, ".aws", "sso", "cache"), Status: o.Streams.ErrOut}
+		CacheDir: sso.CacheDir(o.Home), Status: o.Streams.ErrOut}
 	if !o.Unattended {
 		c.OpenBrowser = in.OpenURL
 	}

@@ -84,6 +84,11 @@ func (t *Token) matches(s Session) bool {
 	return (t.StartURL == "" || t.StartURL == s.StartURL) && (t.Region == "" || t.Region == s.Region)
 }
 
+// CacheDir is the folder where the AWS CLI, the SDKs and awsfed keep
+// IAM Identity Center tokens and registrations, for the home folder home:
+// ~/.aws/sso/cache (no setting moves it).
+func CacheDir(home string) string { return filepath.Join(home, ".aws", "sso", "cache") }
+
 // cacheKey is botocore's name for a token file without ".json": the SHA-1
 // of the session name, or of the start URL for a profile without
 // sso_session (SSOTokenLoader._generate_cache_key).

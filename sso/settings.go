@@ -121,6 +121,24 @@ func Resolve(f Flags, region string, g *profile.Graph, name string) (*Settings, 
 	return s, nil
 }
 
+// Copy returns the settings of profile name of g as an awsfed profile of
+// its own for another role of s's session (accountID, roleName): the same
+// session and region; Changed and Principal as the profile's stored
+// credentials make them.
+func (s *Settings) Copy(g *profile.Graph, name, accountID, roleName string) *Settings {
+	c := *s
+	p := g.Lookup(name)
+	c.Profile, c.profile, c.AccountID, c.RoleName, c.Flow, c.regionFlag = name, p, accountID, roleName, "", false
+	c.Changed = p.Config(profile.KeySSOAccountID) != accountID || p.Config(profile.KeySSORoleName) != roleName ||
+		p.Config(profile.KeyAWSFedSSOSession) != s.Session.Name
+	c.Region = cmp.Or(p.Config(profile.KeyRegion), s.Region)
+	c.Principal = ""
+	if cr, ok := p.Credentials(); ok && !c.Changed {
+		c.Principal = cr.PrincipalARN
+	}
+	return &c
+}
+
 // sessionFor names the [sso-session] that holds startURL (and region, if
 // given), or "" when none or several do.
 func sessionFor(g *profile.Graph, startURL, region string) string {

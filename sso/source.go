@@ -78,6 +78,11 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	return &renew.Retrieved{Credentials: creds, Stored: func() error { return src.save(account, role) }}, nil
 }
 
+// Token returns a token for the session valid for TokenMinValid at
+// least: the cached one, refreshed if need be, or, when Interactive, a
+// new sign-in.
+func (src *Source) Token(ctx context.Context) (*Token, error) { return src.token(ctx, false) }
+
 // token returns a token for the session, under its lock; signIn drops the
 // cached one first.
 func (src *Source) token(ctx context.Context, signIn bool) (*Token, error) {

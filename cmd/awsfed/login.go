@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +35,7 @@ type loginOptions struct {
 	force       bool
 	also        []string // --also
 	allChains   bool
+	allRoles    bool
 	suffix      string
 }
 
@@ -92,8 +95,9 @@ func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 	fl.StringVar(&opts.flags.Region, "region", "", "region written to the profile and used for STS")
 	fl.StringVar(&opts.skipIfValid, "skip-if-valid", "", "do nothing, without any network traffic, if the profile holds credentials for the same role valid for at least this long (e.g. 30m)")
 	fl.BoolVar(&opts.force, "force", false, "log in even if --skip-if-valid finds valid credentials")
-	fl.StringSliceVar(&opts.also, "also", nil, "after the login, assume the roles of these profiles chained on the awsfed profile and write their credentials to the credentials file as NAME-static (comma-separated, repeatable)")
+	fl.StringSliceVar(&opts.also, "also", nil, "after the login, assume the roles of these profiles chained on the awsfed profile and write their credentials to the credentials file as NAME-static; sso: an ACCOUNT_ROLE name (e.g. 111111111111_ReadOnly) keeps that role as a profile of its own, its keys in [ACCOUNT_ROLE] (comma-separated, repeatable)")
 	fl.BoolVar(&opts.allChains, "all-chains", false, "like --also, for every profile chained on the awsfed profile")
+	fl.BoolVar(&opts.allRoles, "all-roles", false, "sso: like --also ACCOUNT_ROLE, for every account and role of the session")
 	fl.StringVar(&opts.suffix, "suffix", defaultStaticSuffix, "suffix of the credentials file sections --also and --all-chains write")
 	return cmd
 }
@@ -125,6 +129,9 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.allRoles && !sso.Uses(o.flags.IdP, g, name) {
+		return usagef("--all-roles is for IAM Identity Center profiles, and %s signs in through SAML: use --also or --all-chains for the roles chained on it", name)
+	}
 	in := newInputs(o.deps, o.flags, o.sso, false)
 	defer in.Signer.Close()
 	p := newProvider(o.deps, g, in)
@@ -132,17 +139,46 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.report(name, ren); err != nil || (len(o.also) == 0 && !o.allChains) {
+	if err := o.report(name, ren); err != nil || (len(o.also) == 0 && !o.allChains && !o.allRoles) {
 		return err
 	}
-	names := o.also
+	chains, copies := o.also, []string(nil)
+	if sso.Uses(o.flags.IdP, g, name) {
+		chains, copies = splitAlso(g, name, o.also)
+	}
+	var errs []error
+	if len(copies) > 0 || o.allRoles {
+		// The login may have saved settings the copies build on.
+		if g, err = loadGraph(o.deps); err != nil {
+			return err
+		}
+		errs = append(errs, sources.CopyRoles(ctx, in, g, name, sources.CopyOptions{Names: copies, All: o.allRoles,
+			MinValid: minValid, Force: o.force || minValid == 0, Now: o.deps.Now}))
+	}
 	if o.allChains {
-		if names = g.ChainedNames(name); len(names) == 0 {
+		if chains = g.ChainedNames(name); len(chains) == 0 {
 			fmt.Fprintf(o.deps.Streams.ErrOut, "No profile chains on %s; nothing more to write\n", name)
-			return nil
 		}
 	}
-	return p.Assumer.Materialize(ctx, g, name, ren.Credentials, root.Region, names, o.suffix, o.deps.Now())
+	if len(chains) > 0 {
+		errs = append(errs, p.Assumer.Materialize(ctx, g, name, ren.Credentials, root.Region, chains, o.suffix, o.deps.Now()))
+	}
+	return errors.Join(errs...)
+}
+
+// splitAlso splits the --also names of IAM Identity Center profile root of
+// g into the profiles chained on it and the ACCOUNT_ROLE names of roles
+// to keep as profiles of their own.
+func splitAlso(g *profile.Graph, root string, names []string) (chains, copies []string) {
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if c, err := g.Resolve(n); (err != nil || len(c.Hops) == 0 || c.Root != root) && sources.IsPortalName(n) {
+			copies = append(copies, n)
+			continue
+		}
+		chains = append(chains, n)
+	}
+	return chains, copies
 }
 
 // report prints the result line on stderr, or says that the stored

@@ -167,3 +167,94 @@ func TestSSOLoginRenewAndEnd(t *testing.T) {
 	}
 	e.assertUnchanged(config, creds)
 }
+
+func TestSSOAllRoles(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{})
+	// Keys pasted from the portal by hand are replaced; a profile of
+	// another tool with a portal name is left alone.
+	e.write(e.creds, e.read(e.creds)+"\n[222222222222_ReadOnly]\naws_access_key_id = ASIAPASTED\naws_secret_access_key = pasted\naws_session_token = pasted\n")
+	foreign := "\n[profile 111111111111_ReadOnly]\nsso_session = theirs\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n"
+	e.write(e.config, e.read(e.config)+foreign)
+
+	if code := e.run(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole, "--all-roles")...); code != 0 {
+		t.Fatalf("login --all-roles: exit %d: %s", code, e.errOut)
+	}
+	if !strings.Contains(e.errOut.String(), "profile 111111111111_ReadOnly exists in the config file; it was left alone") {
+		t.Errorf("no note on the foreign profile:\n%s", e.errOut)
+	}
+	config, creds := e.read(e.config), e.read(e.creds)
+	if !strings.Contains(config, foreign) {
+		t.Errorf("the foreign profile changed:\n%s", config)
+	}
+	for _, c := range []struct{ name, account, role string }{
+		{"111111111111_PowerUserAccess", ssoAccount, ssoRole},
+		{"222222222222_ReadOnly", ssoAccount2, ssoOtherRole},
+	} {
+		want := "[profile " + c.name + "]\nawsfed_idp = sso\nawsfed_sso_session = dev\nawsfed_sso_account_id = " + c.account +
+			"\nawsfed_sso_role_name = " + c.role + "\nregion = " + ssoRegion + "\n"
+		if !strings.Contains(config, want) {
+			t.Errorf("config lacks\n%s\nin\n%s", want, config)
+		}
+		principal := "arn:aws:sts::" + c.account + ":assumed-role/AWSReservedSSO_" + c.role + "_0123456789abcdef/" + ssoUser
+		if !strings.Contains(creds, "["+c.name+"]\naws_access_key_id = ASIA") || !strings.Contains(creds, "x_principal_arn = "+principal) {
+			t.Errorf("credentials lack [%s] acting as %s:\n%s", c.name, principal, creds)
+		}
+	}
+	if strings.Contains(creds, "ASIAPASTED") || !strings.Contains(creds, "[other]\naws_access_key_id = AKIAOTHER") {
+		t.Errorf("credentials file:\n%s", creds)
+	}
+
+	// From cron: everything valid, nothing sent, nothing written.
+	before := len(e.sso.Requests())
+	if code := e.run("login", "--profile", "dev", "--all-roles", "--skip-if-valid", "30m", "--no-prompt"); code != 0 {
+		t.Fatalf("second login --all-roles: exit %d: %s", code, e.errOut)
+	}
+	if got := e.calls("GetRoleCredentials"); got != 3 {
+		t.Errorf("%d GetRoleCredentials calls in all, want 3 (the first login's)", got)
+	}
+	if !strings.Contains(e.errOut.String(), "2 role profiles of dev are valid for 30m more; skipped") {
+		t.Errorf("second login said:\n%s", e.errOut)
+	}
+	t.Logf("a run with every copy valid made %d portal requests", len(e.sso.Requests())-before)
+	e.assertUnchanged(config, creds)
+
+	// Each copy is an awsfed profile: it renews on its own, and env
+	// hands out its credentials.
+	if code := e.run("login", "--profile", "222222222222_ReadOnly", "--no-prompt"); code != 0 {
+		t.Fatalf("login --profile 222222222222_ReadOnly: exit %d: %s", code, e.errOut)
+	}
+	if code := e.run("env", "--profile", "222222222222_ReadOnly", "--format", "json"); code != 0 || !strings.Contains(e.out.String(), "ASIA") {
+		t.Errorf("env on a copy: exit %d: %s %s", code, e.out, e.errOut)
+	}
+	if code := e.run("status"); code != 0 || !strings.Contains(e.out.String(), "222222222222_ReadOnly") {
+		t.Errorf("status: exit %d:\n%s%s", code, e.out, e.errOut)
+	}
+	t.Logf("status:\n%s", e.out)
+}
+
+func TestSSOCopyRefusals(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{})
+	if code := e.run(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...); code != 0 {
+		t.Fatalf("first login: exit %d: %s", code, e.errOut)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a role not granted", []string{"login", "--profile", "dev", "--also", "333333333333_Admin"}, exitUsage, "gives you no role 333333333333_Admin: awsfed roles --profile dev lists yours"},
+		{"--all-roles on SAML", []string{"login", "--profile", "other-saml", "--idp", "generic", "--url", e.idp.SSOURL(), "--all-roles"}, exitUsage, "--all-roles is for IAM Identity Center profiles"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			config, creds := e.read(e.config), e.read(e.creds)
+			code := e.run(c.args...)
+			if code != c.code || !strings.Contains(e.errOut.String(), c.want) {
+				t.Errorf("exit %d, want %d; stderr %q, want %q", code, c.code, e.errOut, c.want)
+			}
+			if c.code == exitUsage && strings.Contains(c.name, "SAML") {
+				e.assertUnchanged(config, creds)
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sso"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
 
@@ -42,13 +43,19 @@ credentials, "log in first" when not. Chained profiles that cannot be
 reached at all, because their source_profile does not exist or the
 source_profile settings form a cycle, are reported on standard error.
 
+Below the table, the IAM Identity Center sessions the profiles use: the
+portal's start URL and region, how long the cached token lasts and whether
+it can be refreshed with no person (while the portal session lasts), and
+the profiles that use it.
+
 With --json, standard output is an array with an object per awsfed profile,
 in the config file's order, with every key always present: name, idp,
 username, role_arn, principal_arn (what the stored credentials act as),
 expiration (RFC 3339 in UTC; null without credentials or a known expiry),
 expired (true once the stored credentials' expiry has passed), seconds_left
 (negative once expired, 0 without an expiry), store (the credentials file
-section, or the cache file, that holds the credentials) and chains: the
+section, or the cache file, that holds the credentials), sso_session,
+account_id and role_name (an IAM Identity Center profile's) and chains: the
 profiles chained on it, each {name, role_arn, source (its source_profile),
 ready (the awsfed profile at the root holds valid credentials, so the
 chain is reached without a login), chains}. A value that is not set is ""
@@ -85,6 +92,11 @@ type profileStatus struct {
 	SecondsLeft int64         `json:"seconds_left"`
 	Store       string        `json:"store"`
 	Chains      []chainStatus `json:"chains"`
+	// SSOSession, AccountID and RoleName are an IAM Identity Center
+	// profile's; "" for the others.
+	SSOSession string `json:"sso_session"`
+	AccountID  string `json:"account_id"`
+	RoleName   string `json:"role_name"`
 
 	hasCreds bool
 }
@@ -124,7 +136,7 @@ func runStatus(_ context.Context, o *statusOptions) error {
 		fmt.Fprintf(o.deps.Streams.ErrOut, "awsfed: warning: %s\n", w)
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "No awsfed profiles in %s; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n", g.Paths().Config)
+		fmt.Fprintf(o.deps.Streams.ErrOut, "No awsfed profiles in %s; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL, or --idp sso --start-url URL --sso-region REGION\n", g.Paths().Config)
 	}
 	if o.json {
 		enc := json.NewEncoder(o.deps.Streams.Out)
@@ -134,7 +146,10 @@ func runStatus(_ context.Context, o *statusOptions) error {
 	if len(list) == 0 {
 		return nil
 	}
-	return writeStatusTable(o.deps.Streams.Out, list, now)
+	if err := writeStatusTable(o.deps.Streams.Out, list, now); err != nil {
+		return err
+	}
+	return writeSessionsTable(o.deps.Streams.Out, g, sso.CacheDir(o.deps.Home), list, now)
 }
 
 // chainsStatus is the tree of chained profiles as status shows it; ready
@@ -149,8 +164,15 @@ func chainsStatus(nodes []profile.Node, ready bool) []chainStatus {
 
 // managedStatus reads what the files say of the awsfed profile name.
 func managedStatus(g *profile.Graph, name string, cache credcache.Dir, now time.Time) (profileStatus, error) {
-	s := signin.Read(g, name)
-	p := profileStatus{Name: name, IdP: s.IdP, Username: s.Username, RoleARN: s.RoleARN}
+	var p profileStatus
+	if sso.Uses("", g, name) {
+		pr := g.Lookup(name)
+		p = profileStatus{Name: name, IdP: sso.IdP, SSOSession: pr.Config(profile.KeyAWSFedSSOSession),
+			AccountID: pr.Config(profile.KeySSOAccountID), RoleName: pr.Config(profile.KeySSORoleName)}
+	} else {
+		s := signin.Read(g, name)
+		p = profileStatus{Name: name, IdP: s.IdP, Username: s.Username, RoleARN: s.RoleARN}
+	}
 	st := renew.StoreFor(g.Lookup(name), g.Paths(), cache)
 	p.Store = st.Where()
 	c, ok, err := st.LoadFrom(g)
@@ -161,6 +183,12 @@ func managedStatus(g *profile.Graph, name string, cache credcache.Dir, now time.
 		return p, nil
 	}
 	p.PrincipalARN = c.PrincipalARN
+	if p.IdP == sso.IdP && p.Username == "" {
+		// IAM Identity Center names the role session after the user.
+		if i := strings.LastIndexByte(c.PrincipalARN, '/'); i >= 0 && strings.Contains(c.PrincipalARN, ":assumed-role/") {
+			p.Username = c.PrincipalARN[i+1:]
+		}
+	}
 	if !c.Expiration.IsZero() {
 		exp := c.Expiration.UTC()
 		left := renew.TimeLeft(c, now)
@@ -185,11 +213,60 @@ func writeStatusTable(w io.Writer, list []profileStatus, now time.Time) error {
 		}
 	}
 	for _, p := range list {
+		role := p.RoleARN
+		if p.IdP == sso.IdP && p.RoleName != "" {
+			role = p.RoleName + " in " + p.AccountID
+		}
 		rows = append(rows, []string{p.Name, orDash(p.IdP), orDash(p.Username), p.expires(now),
-			orDash(p.RoleARN), orDash(p.PrincipalARN), p.Store})
+			orDash(role), orDash(p.PrincipalARN), p.Store})
 		chains(p.Chains, 1)
 	}
 	return writeTable(w, rows)
+}
+
+// writeSessionsTable prints the IAM Identity Center sessions the profiles
+// of list use: their portal, and what the cached token allows, read from
+// the AWS CLI's cache without any request.
+func writeSessionsTable(w io.Writer, g *profile.Graph, cacheDir string, list []profileStatus, now time.Time) error {
+	var names []string
+	uses := map[string][]string{}
+	for _, p := range list {
+		if p.SSOSession == "" {
+			continue
+		}
+		if _, ok := uses[p.SSOSession]; !ok {
+			names = append(names, p.SSOSession)
+		}
+		uses[p.SSOSession] = append(uses[p.SSOSession], p.Name)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	rows := [][]string{{"SSO SESSION", "START URL", "REGION", "TOKEN", "PROFILES"}}
+	for _, name := range names {
+		sec, _ := g.SSOSession(name)
+		s := sso.Session{Name: name, StartURL: strings.TrimSpace(sec.Get(profile.KeySSOStartURL)), Region: strings.TrimSpace(sec.Get(profile.KeySSORegion))}
+		rows = append(rows, []string{name, orDash(s.StartURL), orDash(s.Region), tokenState(cacheDir, s, uses[name][0], now), strings.Join(uses[name], ", ")})
+	}
+	fmt.Fprintln(w)
+	return writeTable(w, rows)
+}
+
+// tokenState says what s's cached token allows: renewals with no person,
+// or a sign-in first (awsfed login --profile first).
+func tokenState(cacheDir string, s sso.Session, first string, now time.Time) string {
+	t, err := sso.ReadToken(cacheDir, s)
+	switch {
+	case err != nil:
+		return "none; sign in: awsfed login --profile " + first
+	case t.Valid(now, 0) && t.Refreshable(now):
+		return fmt.Sprintf("%s left, refreshable", ui.HumanDuration(t.ExpiresAt.Sub(now).Truncate(time.Minute)))
+	case t.Valid(now, 0):
+		return fmt.Sprintf("%s left, not refreshable", ui.HumanDuration(t.ExpiresAt.Sub(now).Truncate(time.Minute)))
+	case t.Refreshable(now):
+		return "expired, refreshable while the portal session lasts"
+	}
+	return "expired; sign in: awsfed login --profile " + first
 }
 
 // writeTable prints rows with their columns aligned, two spaces apart,

@@ -142,7 +142,10 @@ sts             google  alice@example.com  2026-11-22 12:12 JST (3h12m left)  ar
           }
         ]
       }
-    ]
+    ],
+    "sso_session": "",
+    "account_id": "",
+    "role_name": ""
   }
 ]
 `,
@@ -216,7 +219,10 @@ old      google   dave@example.com   2026-11-22 08:59 JST (expired <1m ago)  arn
     "expired": false,
     "seconds_left": 0,
     "store": "[gone] of $CREDS",
-    "chains": []
+    "chains": [],
+    "sso_session": "",
+    "account_id": "",
+    "role_name": ""
   },
   {
     "name": "sts",
@@ -228,7 +234,10 @@ old      google   dave@example.com   2026-11-22 08:59 JST (expired <1m ago)  arn
     "expired": true,
     "seconds_left": -7800,
     "store": "[sts] of $CREDS",
-    "chains": []
+    "chains": [],
+    "sso_session": "",
+    "account_id": "",
+    "role_name": ""
   },
   {
     "name": "cp",
@@ -240,7 +249,10 @@ old      google   dave@example.com   2026-11-22 08:59 JST (expired <1m ago)  arn
     "expired": false,
     "seconds_left": 20,
     "store": "$CACHE/credentials/cp.json",
-    "chains": []
+    "chains": [],
+    "sso_session": "",
+    "account_id": "",
+    "role_name": ""
   }
 ]
 `,
@@ -257,14 +269,14 @@ default  generic  eve   no credentials           -                              
 			name:    "no awsfed profiles",
 			config:  otherConfig,
 			creds:   otherCreds,
-			wantErr: "awsfed: warning: profile target: [profile target] of $CONFIG has source_profile = jump, which is not a profile in $CONFIG or $CREDS\nNo awsfed profiles in $CONFIG; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n",
+			wantErr: "awsfed: warning: profile target: [profile target] of $CONFIG has source_profile = jump, which is not a profile in $CONFIG or $CREDS\nNo awsfed profiles in $CONFIG; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL, or --idp sso --start-url URL --sso-region REGION\n",
 		},
 		{
 			name:    "no awsfed profiles as JSON",
 			config:  "",
 			json:    true,
 			wantOut: "[]\n",
-			wantErr: "No awsfed profiles in $CONFIG; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL\n",
+			wantErr: "No awsfed profiles in $CONFIG; create one with: awsfed login --profile NAME --username USER and --idp google --idp-id ID --sp-id ID, or --idp generic --url URL, or --idp sso --start-url URL --sso-region REGION\n",
 		},
 	}
 	for _, tt := range tests {
