@@ -45,6 +45,9 @@ type Token struct {
 	session string
 	// extra are the file's other members, in file order, as they were.
 	extra []member
+	// newRegistration is the registration a sign-in made for the token,
+	// cached with the token only once the sign-in succeeds.
+	newRegistration *registration
 }
 
 // member is one member of a JSON object, its value as it was written.
@@ -286,6 +289,8 @@ type registration struct {
 	// GrantTypes is nil for device registrations: botocore writes it only
 	// for PKCE ones, and reads its absence as a device registration.
 	GrantTypes []string
+	// new is set on a registration not cached yet.
+	new bool
 }
 
 // forPKCE reports whether the registration is for the authorization code

@@ -168,7 +168,7 @@ type RoleNotAssignedError struct {
 }
 
 func (e *RoleNotAssignedError) Error() string {
-	return fmt.Sprintf("IAM Identity Center does not assign you the role %s in account %s; check sso_account_id and sso_role_name (awsfed roles lists yours)", e.RoleName, e.AccountID)
+	return fmt.Sprintf("IAM Identity Center does not assign you the role %s in account %s; pass another --account-id and --role-name (awsfed roles lists yours)", e.RoleName, e.AccountID)
 }
 
 func (e *RoleNotAssignedError) Unwrap() error { return e.Err }

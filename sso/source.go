@@ -100,7 +100,7 @@ func (src *Source) token(ctx context.Context, signIn bool) (*Token, error) {
 	}
 	if !src.Interactive {
 		return nil, &ui.InputNeededError{What: "a sign-in to IAM Identity Center",
-			Why:  "the portal no longer takes the session's token (signed out or revoked) and awsfed cannot open a browser here (no terminal, or --no-prompt)",
+			Why:  "the portal session has ended (signed out or revoked), but awsfed cannot open a browser here (no terminal, or --no-prompt)",
 			Hint: "run awsfed login --profile " + s.Profile + " at a terminal"}
 	}
 	return src.Client.SignIn(ctx, s.Session, o)

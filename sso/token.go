@@ -238,6 +238,11 @@ func (c *Client) SignIn(ctx context.Context, s Session, o TokenOptions) (*Token,
 		return nil, err
 	}
 	tok.session = s.Name
+	if r := tok.newRegistration; r != nil {
+		if err := writeRegistration(c.CacheDir, s, r); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeToken(c.CacheDir, s, tok); err != nil {
 		return nil, err
 	}
@@ -256,8 +261,9 @@ func (c *Client) flow(asked string) string {
 }
 
 // registration returns a registration for s of the flow's kind: the
-// cached one if botocore would reuse it, else a new one, cached. A new
-// client is named "botocore-client-<session>", as the CLI's, since the
+// cached one if botocore would reuse it, else a new one, marked new so
+// that SignIn caches it with the token it gets (a sign-in that fails
+// leaves the cache as it was). A new client is named "botocore-client-<session>", as the CLI's, since the
 // two share the registration file.
 func (c *Client) registration(ctx context.Context, api oidcAPI, s Session, pkce bool) (*registration, error) {
 	if r, err := readRegistration(c.CacheDir, s); err == nil && r.usable(c.now(), pkce) {
@@ -297,9 +303,7 @@ func (c *Client) registration(ctx context.Context, api oidcAPI, s Session, pkce 
 	if r.ClientID == "" || r.ClientSecret == "" {
 		return nil, &Error{Op: "RegisterClient", Message: "answered without a client id and secret"}
 	}
-	if err := writeRegistration(c.CacheDir, s, r); err != nil {
-		return nil, err
-	}
+	r.new = true
 	return r, nil
 }
 
@@ -315,6 +319,9 @@ func (c *Client) newToken(s Session, r *registration, out *ssooidc.CreateTokenOu
 		ClientSecret:          r.ClientSecret,
 		RegistrationExpiresAt: r.ExpiresAt,
 		RefreshToken:          aws.ToString(out.RefreshToken),
+	}
+	if r.new {
+		t.newRegistration = r
 	}
 	if t.AccessToken == "" {
 		return nil, &Error{Op: "CreateToken", Message: "answered without an access token"}

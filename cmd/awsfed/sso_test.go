@@ -36,6 +36,14 @@ type ssoEnv struct {
 
 func newSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
 	t.Helper()
+	opts.AutoApprove = cmpOr(opts.AutoApprove, ssoUser)
+	return newManualSSOEnv(t, opts)
+}
+
+// newManualSSOEnv is newSSOEnv where each browser sign-in waits for the
+// test's ApproveAuthorize or DenyAuthorize, unless opts.AutoApprove.
+func newManualSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
+	t.Helper()
 	e := &ssoEnv{testEnv: newTestEnv(t, generictest.Options{})}
 	if opts.Regions == nil {
 		opts.Regions = []string{ssoRegion, "us-east-1"}
@@ -52,7 +60,6 @@ func newSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
 			return ssotest.Credentials{AccessKeyID: is.AccessKeyID, SecretAccessKey: is.SecretAccessKey, SessionToken: is.SessionToken, Expiration: is.Expiration}, nil
 		}
 	}
-	opts.AutoApprove = cmpOr(opts.AutoApprove, ssoUser)
 	e.sso = ssotest.NewServer(t, opts)
 	e.terminal()
 	e.env["AWS_ENDPOINT_URL_SSO_OIDC"] = e.sso.OIDCURL(ssoRegion)
@@ -166,6 +173,15 @@ func TestSSOLoginRenewAndEnd(t *testing.T) {
 		t.Errorf("message %q: want one line naming awsfed login --profile dev", msg)
 	}
 	e.assertUnchanged(config, creds)
+
+	// At a terminal, the same renewal signs in again in the browser.
+	signIns := e.calls("CreateToken")
+	if code := e.run("login", "--profile", "dev", "--force"); code != 0 {
+		t.Fatalf("login at a terminal after the session ended: exit %d: %s", code, e.errOut)
+	}
+	if e.calls("CreateToken") == signIns || !strings.Contains(e.errOut.String(), "Sign in to IAM Identity Center") {
+		t.Errorf("no new sign-in after the session ended: %s", e.errOut)
+	}
 }
 
 func TestSSOAllRoles(t *testing.T) {
@@ -257,4 +273,149 @@ func TestSSOCopyRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSSOBadInputs checks each failure of a first login or a renewal: one
+// line, the documented exit code, the AWS files and the token cache as
+// they were.
+func TestSSOBadInputs(t *testing.T) {
+	const otherStart = "https://d-9999999999.awsapps.com/start"
+	tests := []struct {
+		name string
+		// setup runs before the failing command; it may log in first.
+		setup func(e *ssoEnv)
+		args  func(e *ssoEnv) []string
+		// during runs while the command waits for the browser.
+		during func(e *ssoEnv, cancel context.CancelFunc)
+		code   int
+		want   string
+	}{
+		{
+			name: "wrong start URL",
+			args: func(e *ssoEnv) []string {
+				return []string{"login", "--idp", "sso", "--start-url", otherStart, "--sso-region", ssoRegion, "--sso-flow", "pkce", "--profile", "dev"}
+			},
+			code: exitUsage, want: otherStart,
+		},
+		{
+			name: "start URL not https",
+			args: func(e *ssoEnv) []string {
+				return []string{"login", "--idp", "sso", "--start-url", "http://d-0000000000.awsapps.com/start", "--sso-region", ssoRegion, "--profile", "dev"}
+			},
+			code: exitUsage, want: "is not an https URL",
+		},
+		{
+			name: "no region",
+			args: func(e *ssoEnv) []string {
+				return []string{"login", "--idp", "sso", "--start-url", e.sso.StartURL(), "--profile", "dev"}
+			},
+			code: exitUsage, want: "pass --sso-region",
+		},
+		{
+			name: "region other than the saved session's",
+			setup: func(e *ssoEnv) {
+				e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+			},
+			args: func(e *ssoEnv) []string {
+				return []string{"login", "--profile", "dev", "--sso-region", "us-east-1"}
+			},
+			code: exitUsage, want: "has sso_region eu-west-1, not us-east-1",
+		},
+		{
+			name: "account id not 12 digits",
+			args: func(e *ssoEnv) []string { return e.ssoLoginArgs("--account-id", "1111", "--role-name", ssoRole) },
+			code: exitUsage, want: "is not an AWS account id",
+		},
+		{
+			name: "role not assigned",
+			setup: func(e *ssoEnv) {
+				e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+			},
+			args: func(e *ssoEnv) []string {
+				return []string{"login", "--profile", "dev", "--account-id", ssoAccount2, "--role-name", "Admin"}
+			},
+			code: exitRefused, want: "Admin",
+		},
+		{
+			name: "approval denied",
+			args: func(e *ssoEnv) []string { return e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole) },
+			during: func(e *ssoEnv, _ context.CancelFunc) {
+				e.sso.DenyAuthorize()
+			},
+			code: exitRefused, want: "refused on the approval page",
+		},
+		{
+			name: "Ctrl-C while waiting for the browser",
+			args: func(e *ssoEnv) []string { return e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole) },
+			during: func(e *ssoEnv, cancel context.CancelFunc) {
+				cancel()
+			},
+			code: exitCancelled,
+		},
+		{
+			name: "portal session revoked, unattended",
+			setup: func(e *ssoEnv) {
+				e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+				e.sso.EndSession(ssoUser)
+			},
+			args: func(e *ssoEnv) []string { return []string{"credential-process", "--profile", "dev", "--min-valid", "2h"} },
+			code: exitNeedsInput, want: "awsfed login --profile dev",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newManualSSOEnv(t, ssotest.Options{})
+			if tt.during == nil {
+				e.sso.ApproveAuthorize(ssoUser)
+			}
+			if tt.setup != nil {
+				tt.setup(e)
+			}
+			config, creds, cache := e.read(e.config), e.read(e.creds), e.ssoCache()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if tt.during != nil {
+				go func() {
+					for e.sso.WaitingAuthorizations() == 0 && ctx.Err() == nil {
+						time.Sleep(5 * time.Millisecond)
+					}
+					tt.during(e, cancel)
+				}()
+			}
+			e.out.Reset()
+			e.errOut.Reset()
+			code := Run(ctx, tt.args(e), e.deps)
+			msg := strings.TrimSpace(e.errOut.String())
+			t.Logf("exit %d: %s", code, msg)
+			if code != tt.code || !strings.Contains(msg, tt.want) {
+				t.Errorf("exit %d, want %d; stderr %q, want it to hold %q", code, tt.code, msg, tt.want)
+			}
+			if lines := strings.Split(msg, "\n"); len(lines) > 1 && strings.HasPrefix(lines[len(lines)-1], "awsfed: ") && strings.Count(msg, "awsfed: ") > 1 {
+				t.Errorf("more than one error line:\n%s", msg)
+			}
+			e.assertUnchanged(config, creds)
+			if got := e.ssoCache(); got != cache {
+				t.Errorf("the SSO cache changed:\n%s\nwas:\n%s", got, cache)
+			}
+		})
+	}
+}
+
+// mustRun runs awsfed and fails the test unless it succeeds.
+func (e *ssoEnv) mustRun(args ...string) {
+	e.t.Helper()
+	if code := e.run(args...); code != 0 {
+		e.t.Fatalf("awsfed %s: exit %d: %s", strings.Join(args, " "), code, e.errOut)
+	}
+}
+
+// ssoCache lists the token cache's files and their contents.
+func (e *ssoEnv) ssoCache() string {
+	files, _ := filepath.Glob(filepath.Join(e.deps.Home, ".aws", "sso", "cache", "*"))
+	var b strings.Builder
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		b.WriteString(filepath.Base(f) + " " + string(data) + "\n")
+	}
+	return b.String()
 }
