@@ -358,7 +358,9 @@ func TestSSOBadInputs(t *testing.T) {
 				e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
 				e.sso.EndSession(ssoUser)
 			},
-			args: func(e *ssoEnv) []string { return []string{"credential-process", "--profile", "dev", "--min-valid", "2h"} },
+			args: func(e *ssoEnv) []string {
+				return []string{"credential-process", "--profile", "dev", "--min-valid", "2h"}
+			},
 			code: exitNeedsInput, want: "awsfed login --profile dev",
 		},
 	}
