@@ -34,7 +34,7 @@ type ssoEnv struct {
 	sso *ssotest.Server
 }
 
-func newSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
+func newSSOEnv(t testing.TB, opts ssotest.Options) *ssoEnv {
 	t.Helper()
 	opts.AutoApprove = cmpOr(opts.AutoApprove, ssoUser)
 	return newManualSSOEnv(t, opts)
@@ -42,7 +42,7 @@ func newSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
 
 // newManualSSOEnv is newSSOEnv where each browser sign-in waits for the
 // test's ApproveAuthorize or DenyAuthorize, unless opts.AutoApprove.
-func newManualSSOEnv(t *testing.T, opts ssotest.Options) *ssoEnv {
+func newManualSSOEnv(t testing.TB, opts ssotest.Options) *ssoEnv {
 	t.Helper()
 	e := &ssoEnv{testEnv: newTestEnv(t, generictest.Options{})}
 	if opts.Regions == nil {
@@ -420,4 +420,25 @@ func (e *ssoEnv) ssoCache() string {
 		b.WriteString(filepath.Base(f) + " " + string(data) + "\n")
 	}
 	return b.String()
+}
+
+// BenchmarkSSORenewal is a whole awsfed login --no-prompt --force of an
+// IAM Identity Center profile from a valid cached token, in one process:
+// settings, the token file under the session's lock, one GetRoleCredentials
+// call, and the credentials file written with its fsyncs.
+func BenchmarkSSORenewal(b *testing.B) {
+	e := newSSOEnv(b, ssotest.Options{})
+	if code := e.run(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...); code != 0 {
+		b.Fatalf("first login: exit %d: %s", code, e.errOut)
+	}
+	before, stsBefore := len(e.sso.Requests()), len(e.sts.Requests())
+	b.ResetTimer()
+	for b.Loop() {
+		if code := e.run("login", "--profile", "dev", "--no-prompt", "--force"); code != 0 {
+			b.Fatalf("renewal: exit %d: %s", code, e.errOut)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(e.sso.Requests())-before)/float64(b.N), "portal-requests/op")
+	b.ReportMetric(float64(len(e.sts.Requests())-stsBefore)/float64(b.N), "sts-requests/op")
 }
