@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -441,4 +442,47 @@ func BenchmarkSSORenewal(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(e.sso.Requests())-before)/float64(b.N), "portal-requests/op")
 	b.ReportMetric(float64(len(e.sts.Requests())-stsBefore)/float64(b.N), "sts-requests/op")
+}
+
+// TestSSORefreshUnattended renews with an access token about to expire:
+// awsfed refreshes it with the refresh token, with no person and no
+// browser, and writes the new token for the AWS CLI and the SDKs.
+func TestSSORefreshUnattended(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{AccessTokenLength: 30 * time.Second}) // below TokenMinValid
+	e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+	refreshes := func() int {
+		n := 0
+		for _, r := range e.sso.Requests() {
+			if r.Operation == "CreateToken" && slices.Contains(r.Members, "refreshToken") && r.Status == http.StatusOK {
+				n++
+			}
+		}
+		return n
+	}
+	tokenFile := func() string {
+		files, _ := filepath.Glob(filepath.Join(e.deps.Home, ".aws", "sso", "cache", "*.json"))
+		for _, f := range files {
+			if data, _ := os.ReadFile(f); strings.Contains(string(data), `"accessToken"`) {
+				return string(data)
+			}
+		}
+		return ""
+	}
+	before, authorizes, tok := refreshes(), e.calls("Authorize"), tokenFile()
+	e.deps.OpenURL = func(u string) error {
+		t.Errorf("a renewal opened the browser at %s", u)
+		return nil
+	}
+	if code := e.run("login", "--profile", "dev", "--no-prompt", "--force"); code != 0 {
+		t.Fatalf("renewal: exit %d: %s", code, e.errOut)
+	}
+	if got := refreshes() - before; got != 1 {
+		t.Errorf("%d refreshes, want 1", got)
+	}
+	if got := e.calls("Authorize") - authorizes; got != 0 {
+		t.Errorf("%d browser sign-ins, want 0", got)
+	}
+	if tokenFile() == tok {
+		t.Errorf("the token file was not rewritten after the refresh")
+	}
 }
