@@ -9,6 +9,8 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sources"
+	"github.com/seed-2d15385e/awsfed/sso"
 )
 
 // logoutOptions are the inputs of logout.
@@ -26,6 +28,9 @@ func newLogoutCmd(deps *Deps, runF func(context.Context, *logoutOptions) error) 
 of the AWS credentials file (the section too, when nothing else is left in
 it; comments stay), and delete the Google session kept between logins for its
 user, so that the next login asks for the password and second factor again.
+For an IAM Identity Center profile, end the portal session and delete the
+session's cached token, as aws sso logout does: every profile of that
+sso-session, the AWS CLI's too, then signs in again.
 
 The profile's settings in the AWS config file (the awsfed_* keys and region of
 [profile NAME]) are kept: logout signs out, it does not forget the
@@ -54,17 +59,19 @@ func runLogout(ctx context.Context, o *logoutOptions) error {
 	if err != nil {
 		return err
 	}
-	s, paths := signin.Read(g, name), g.Paths()
+	paths := g.Paths()
+	in := newInputs(o.deps, signin.Flags{}, sso.Flags{}, true)
+	defer in.Signer.Close()
 
 	var removed []string
 	_, err = renew.Remove(ctx, o.deps.Streams.ErrOut, g.Lookup(name), paths, cacheDir(o.deps), func(creds bool) error {
 		if creds {
 			removed = append(removed, "its credentials")
 		}
-		forgot, err := signin.Forget(ctx, s, o.deps.Home, o.deps.Getenv)
+		forgot, err := sources.Forget(ctx, in, g, name)
 		removed = append(removed, forgot...)
 		if err != nil && creds {
-			return fmt.Errorf("removed the credentials of profile %s, but: %w", s.Profile, err)
+			return fmt.Errorf("removed the credentials of profile %s, but: %w", name, err)
 		}
 		return err
 	})
@@ -73,9 +80,9 @@ func runLogout(ctx context.Context, o *logoutOptions) error {
 	}
 
 	if len(removed) == 0 {
-		fmt.Fprintf(o.deps.Streams.ErrOut, "Nothing to remove for profile %s.\n", s.Profile)
+		fmt.Fprintf(o.deps.Streams.ErrOut, "Nothing to remove for profile %s.\n", name)
 		return nil
 	}
-	fmt.Fprintf(o.deps.Streams.ErrOut, "Logged out of profile %s: removed %s.\n", s.Profile, strings.Join(removed, " and "))
+	fmt.Fprintf(o.deps.Streams.ErrOut, "Logged out of profile %s: removed %s.\n", name, strings.Join(removed, " and "))
 	return nil
 }

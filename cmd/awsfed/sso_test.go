@@ -486,3 +486,36 @@ func TestSSORefreshUnattended(t *testing.T) {
 		t.Errorf("the token file was not rewritten after the refresh")
 	}
 }
+
+// TestSSOLogout ends the portal session and deletes the token, keeping
+// the registration and the profile's settings; the next unattended
+// renewal then needs a person.
+func TestSSOLogout(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{})
+	e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+	config := e.read(e.config)
+	if code := e.run("logout", "--profile", "dev"); code != 0 {
+		t.Fatalf("logout: exit %d: %s", code, e.errOut)
+	}
+	if got := e.calls("Logout"); got != 1 {
+		t.Errorf("%d portal Logout calls, want 1", got)
+	}
+	if msg := e.errOut.String(); !strings.Contains(msg, "removed its credentials and the IAM Identity Center token of sso-session dev") {
+		t.Errorf("logout said %q", msg)
+	}
+	if cache := e.ssoCache(); strings.Contains(cache, `"accessToken"`) || !strings.Contains(cache, `"clientId"`) {
+		t.Errorf("after logout the cache holds:\n%s", cache)
+	}
+	if got := e.read(e.config); got != config {
+		t.Errorf("logout changed the config file:\n%s", got)
+	}
+	if strings.Contains(e.read(e.creds), "[dev]") {
+		t.Errorf("[dev] is still in the credentials file")
+	}
+	if code := e.run("login", "--profile", "dev", "--no-prompt"); code != exitNeedsInput {
+		t.Errorf("login after logout: exit %d, want %d: %s", code, exitNeedsInput, e.errOut)
+	}
+	if code := e.run("logout", "--profile", "dev"); code != 0 || !strings.Contains(e.errOut.String(), "Nothing to remove for profile dev") {
+		t.Errorf("second logout: exit %d: %s", code, e.errOut)
+	}
+}
