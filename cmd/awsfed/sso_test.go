@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,6 +244,21 @@ func TestSSOAllRoles(t *testing.T) {
 	}
 	if code := e.run("env", "--profile", "222222222222_ReadOnly", "--format", "json"); code != 0 || !strings.Contains(e.out.String(), "ASIA") {
 		t.Errorf("env on a copy: exit %d: %s %s", code, e.out, e.errOut)
+	}
+	if code := e.run("exec", "--profile", "222222222222_ReadOnly", "--", "sh", "-c", `case $AWS_ACCESS_KEY_ID in ASIA*) exit 0;; esac; exit 9`); code != 0 {
+		t.Errorf("exec on a copy: exit %d: %s", code, e.errOut)
+	}
+	fed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("Action") != "getSigninToken" || !strings.Contains(r.URL.Query().Get("Session"), `"sessionId":"ASIA`) {
+			t.Errorf("federation endpoint got %s", r.URL.Query().Get("Action"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"SigninToken":"tok"}`)
+	}))
+	defer fed.Close()
+	e.env[envSigninFederationURL] = fed.URL + "/federation"
+	if code := e.run("console", "--profile", "222222222222_ReadOnly", "--print"); code != 0 || !strings.Contains(e.out.String(), "Action=login") {
+		t.Errorf("console on a copy: exit %d: %s %s", code, e.out, e.errOut)
 	}
 	if code := e.run("status"); code != 0 || !strings.Contains(e.out.String(), "222222222222_ReadOnly") {
 		t.Errorf("status: exit %d:\n%s%s", code, e.out, e.errOut)
