@@ -95,7 +95,8 @@ for tools that read credential_process but not sso_session; awsfed renews it
 from the same token. The path written is this awsfed's.`,
 		Example: `  awsfed configure sso-profiles --profile corp --all
   awsfed configure sso-profiles --profile corp --all --diff
-  awsfed configure sso-profiles --profile corp --roles ReadOnly --name '{account_name}-ro' --prune`,
+  awsfed configure sso-profiles --profile corp --roles ReadOnly --name '{account_name}-ro'
+  awsfed configure sso-profiles --profile corp --all --prune --no-prompt    # from cron`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -175,6 +176,10 @@ func runConfigureSSO(ctx context.Context, o *configureSSOOptions) error {
 	chosen, err := o.choose(grants, wanted, s.Session.Name, errOut)
 	if err != nil {
 		return err
+	}
+	// Read the files again: the listing may have taken a while.
+	if g, err = loadGraph(o.deps); err != nil {
+		return fmt.Errorf("nothing was changed: %w", err)
 	}
 	region := cmp.Or(o.region, s.Region)
 	plan, err := planSSOProfiles(g, name, chosen, o.prune, func(c ssoChoice) ([]awsconfig.KV, error) {
@@ -384,9 +389,14 @@ func (o *configureSSOOptions) choose(grants []sources.Grant, fromFile []ssoChoic
 	byName := map[string]int{}
 	for i := range out {
 		c := &out[i]
-		if c.name == "" {
+		switch {
+		case c.name != "":
+			if err := profile.CheckName(c.name); err != nil {
+				return nil, usagef("%s line %d: profile name %q cannot be used; nothing was changed", o.fromFile, c.line, c.name)
+			}
+		default:
 			c.name = expandSSOName(o.name, c.grant, session)
-			if err := profile.CheckName(c.name); err != nil || c.name == "" {
+			if err := profile.CheckName(c.name); err != nil {
 				return nil, usagef("--name %q gives %q for %s %s, which cannot be a profile name; nothing was changed", o.name, c.name, c.grant.AccountID, c.grant.RoleName)
 			}
 		}

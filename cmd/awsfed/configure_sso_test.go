@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/seed-2d15385e/awsfed/sources"
 	"github.com/seed-2d15385e/awsfed/sso/ssotest"
 )
 
@@ -128,6 +129,7 @@ func TestConfigureSSOProfilesRefuses(t *testing.T) {
 	tests := []struct {
 		name     string
 		config   string // after login's config
+		file     string // --from-file's content, $FILE in args
 		args     []string
 		endLogin bool // the portal session ended
 		wantCode int
@@ -151,6 +153,12 @@ func TestConfigureSSOProfilesRefuses(t *testing.T) {
 		{name: "bad account", args: []string{"--profile", "corp", "--accounts", "1111"}, wantText: `--accounts: "1111" is not an AWS account id (12 digits)`},
 		{name: "bad region", args: []string{"--profile", "corp", "--all", "--region", "Europe"}, wantText: `--region "Europe" is not a region name`},
 		{name: "missing file", args: []string{"--profile", "corp", "--from-file", "/nonexistent/roles.txt"}, wantText: "--from-file: open /nonexistent/roles.txt"},
+		{name: "DEFAULT from a file", file: "111111111111 ReadOnly DEFAULT\n", args: []string{"--profile", "corp", "--from-file", "$FILE"},
+			wantText: `$FILE line 1: profile name "DEFAULT" cannot be used`},
+		{name: "bad line", file: "111111111111\n", args: []string{"--profile", "corp", "--from-file", "$FILE"},
+			wantText: "$FILE line 1: want ACCOUNT_ID ROLE_NAME [NAME], got 1 fields"},
+		{name: "duplicate names in a file", file: "111111111111 ReadOnly x\n222222222222 ReadOnly x\n", args: []string{"--profile", "corp", "--from-file", "$FILE"},
+			wantText: "profile x would be written for both 111111111111 ReadOnly and 222222222222 ReadOnly"},
 		{name: "portal session ended", args: []string{"--profile", "corp", "--all", "--no-prompt"}, endLogin: true, wantCode: exitNeedsInput,
 			wantText: "awsfed login --profile corp"},
 	}
@@ -161,12 +169,18 @@ func TestConfigureSSOProfilesRefuses(t *testing.T) {
 				e.sso.EndSession(ssoUser)
 			}
 			e.write(e.config, base+tt.config)
+			file := filepath.Join(t.TempDir(), "roles.txt")
+			e.write(file, tt.file)
 			config, creds := e.read(e.config), e.read(e.creds)
-			code := e.run(append([]string{"configure", "sso-profiles"}, tt.args...)...)
+			args := []string{"configure", "sso-profiles"}
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "$FILE", file))
+			}
+			code := e.run(args...)
 			if want := cmpOr2(tt.wantCode, exitUsage); code != want {
 				t.Errorf("exit %d, want %d", code, want)
 			}
-			wantText := strings.ReplaceAll(tt.wantText, "CONFIG", e.config)
+			wantText := strings.NewReplacer("CONFIG", e.config, "$FILE", file).Replace(tt.wantText)
 			if got := e.errOut.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, wantText) {
 				t.Errorf("stderr = %q, want one line containing %q", got, wantText)
 			}
@@ -388,5 +402,54 @@ func TestConfigureSSOProfilesCredentialProcess(t *testing.T) {
 	}
 	if _, ok, _ := cacheDir(e.deps).Load(name); !ok {
 		t.Errorf("the cache holds no credentials for %s", name)
+	}
+}
+
+// TestConfigureSSOProfilesSignsInAgain: when the portal no longer takes
+// the cached token, a run at a terminal signs in again and goes on.
+func TestConfigureSSOProfilesSignsInAgain(t *testing.T) {
+	e, base := newCorpEnv(t, ssotest.Options{})
+	e.sso.EndSession(ssoUser)
+	before := e.calls("CreateToken")
+	if code := e.run("configure", "sso-profiles", "--profile", "corp", "--accounts", ssoAccount2); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.errOut)
+	}
+	if e.calls("CreateToken") == before {
+		t.Error("no new sign-in")
+	}
+	if got, want := e.read(e.config), base+read2; got != want {
+		t.Errorf("config:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSSOProfileName(t *testing.T) {
+	g := sources.Grant{AccountID: "123456789012", AccountName: "Prod [EU] #1", RoleName: "AWSAdministratorAccess"}
+	tests := []struct{ template, want string }{
+		{defaultSSONameTemplate, "123456789012_AWSAdministratorAccess"},
+		{"{account_name}", "Prod-EU-1"},
+		{" {account_name} / {role_name} ", "Prod-EU-1-/-AWSAdministratorAccess"},
+		{"{session}.{account_id}", "corp.123456789012"},
+		{"Zürich {role_name}", "Zürich-AWSAdministratorAccess"},
+		{"a\tb\nc;d", "a-b-c-d"},
+		{"{role_name}{account_name}", "AWSAdministratorAccessProd-EU-1"},
+	}
+	for _, tt := range tests {
+		if err := checkSSONameTemplate(tt.template); err != nil {
+			t.Errorf("checkSSONameTemplate(%q): %v", tt.template, err)
+		}
+		if got := expandSSOName(tt.template, g, "corp"); got != tt.want {
+			t.Errorf("expandSSOName(%q) = %q, want %q", tt.template, got, tt.want)
+		}
+	}
+	if got := expandSSOName("{account_name}", sources.Grant{AccountID: "123456789012", AccountName: "{role_name}", RoleName: "R"}, "s"); got != "role_name" {
+		t.Errorf("a name holding a placeholder = %q, want it taken literally (role_name)", got)
+	}
+	if got := expandSSOName("{account_name}", sources.Grant{AccountID: "123456789012", RoleName: "R"}, "s"); got != "123456789012" {
+		t.Errorf("no account name = %q, want the account id", got)
+	}
+	for _, bad := range []string{"{", "}", "{x}", "{account_id", "a}{role_name}", "{{role_name}}"} {
+		if err := checkSSONameTemplate(bad); err == nil {
+			t.Errorf("checkSSONameTemplate(%q) accepted it", bad)
+		}
 	}
 }
