@@ -141,6 +141,10 @@ func (g *Graph) Profile(name string) (*Profile, bool) {
 	return p, ok
 }
 
+// Names returns the names of every profile, in the config file's order,
+// then those only the credentials file has.
+func (g *Graph) Names() []string { return slices.Clone(g.names) }
+
 // Lookup returns the named profile, or an empty one when neither file has
 // it.
 func (g *Graph) Lookup(name string) *Profile {

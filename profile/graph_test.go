@@ -314,3 +314,30 @@ func TestSSOSession(t *testing.T) {
 		t.Error("the session is also a profile")
 	}
 }
+
+// TestIsAWSFed: the marker of a profile that configure sso-profiles wrote
+// does not make it an awsfed profile; every other awsfed_* key does.
+func TestIsAWSFed(t *testing.T) {
+	const gen = "[profile gen]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\nawsfed_sso_from = corp\n\n"
+	g := newGraph(t, stsProfile+gen+
+		"[profile genproc]\nawsfed_idp = sso\nawsfed_sso_session = corp\ncredential_process = /bin/awsfed credential-process --profile genproc\nawsfed_sso_from = corp\n\n"+
+		"[profile google]\ngoogle_config.google_username = alice\n\n[profile plain]\nregion = eu-west-1\n", "")
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"sts", true}, {"gen", false}, {"genproc", true}, {"google", true}, {"plain", false}, {"missing", false},
+	}
+	for _, tt := range tests {
+		if got := g.Lookup(tt.name).IsAWSFed(); got != tt.want {
+			t.Errorf("IsAWSFed(%s) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	c, err := g.Resolve("gen")
+	if err != nil || c.Root != "" || c.Base != "gen" {
+		t.Errorf("Resolve(gen) = %+v, %v; want a base of its own (SSO) and no awsfed root", c, err)
+	}
+	if got, want := g.AWSFed(), []string{"sts", "genproc", "google"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("AWSFed() = %v, want %v", got, want)
+	}
+}

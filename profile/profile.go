@@ -45,6 +45,10 @@ const (
 	KeySSOAccountID     = "awsfed_sso_account_id"
 	KeySSORoleName      = "awsfed_sso_role_name"
 	KeySSOFlow          = "awsfed_sso_flow"
+	// KeySSOFrom marks a profile that awsfed configure sso-profiles wrote
+	// for one role of the awsfed profile it names. It makes no profile an
+	// awsfed profile: see IsAWSFed.
+	KeySSOFrom = "awsfed_sso_from"
 
 	KeyRegion               = "region"
 	KeyRoleARN              = "role_arn"
@@ -153,10 +157,12 @@ func (p *Profile) has(key string) bool {
 }
 
 // IsAWSFed reports whether awsfed logs into the profile: its config
-// section has an awsfed_* or google_config.* key.
+// section has an awsfed_* or google_config.* key other than the marker
+// awsfed_sso_from (KeySSOFrom), which a standard SSO profile that the AWS
+// CLI signs into carries.
 func (p *Profile) IsAWSFed() bool {
 	for _, kv := range p.config {
-		if k := kv.Key; strings.HasPrefix(k, "awsfed_") || strings.HasPrefix(k, googlePrefix) {
+		if k := kv.Key; k != KeySSOFrom && strings.HasPrefix(k, "awsfed_") || strings.HasPrefix(k, googlePrefix) {
 			return true
 		}
 	}

@@ -173,13 +173,21 @@ func (src *Source) save(account, role string) error {
 }
 
 // AccountRoles signs in if needed (saving the session's settings then)
-// and lists every account and role the person may use.
+// and lists every account and role the person may use. A token the
+// portal no longer takes is dropped for a new sign-in, as in Retrieve.
 func (src *Source) AccountRoles(ctx context.Context) ([]AccountRole, error) {
 	tok, err := src.token(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	roles, err := src.Client.AccountRoles(ctx, tok, 0)
+	var invalid *TokenInvalidError
+	if errors.As(err, &invalid) {
+		if tok, err = src.token(ctx, true); err != nil {
+			return nil, err
+		}
+		roles, err = src.Client.AccountRoles(ctx, tok, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
