@@ -128,6 +128,11 @@ func TestSSO(t *testing.T) {
 	cache := filepath.Join(h.dir, ".aws", "sso", "cache")
 	tokenFile := filepath.Join(cache, fmt.Sprintf("%x.json", sha1.Sum([]byte("idc"))))
 	grants := func() ssoGrants { return countGrants(srv.Requests()) }
+	mints := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(minted)
+	}
 
 	t.Run("awsfed login --idp sso", func(t *testing.T) {
 		bin := filepath.Join(h.dir, "bin")
@@ -191,10 +196,7 @@ func TestSSO(t *testing.T) {
 	renew := func(t *testing.T, wantRefreshes int) {
 		t.Helper()
 		config, creds := h.read(h.config), h.read(h.creds)
-		before := grants()
-		mu.Lock()
-		mintedBefore := len(minted)
-		mu.Unlock()
+		before, mintedBefore := grants(), mints()
 		r := h.awsfed(nil, "login", "--profile", "corp", "--no-prompt", "--force")
 		if r.code != 0 {
 			t.Fatalf("awsfed login --profile corp --no-prompt --force: exit %d\n%s", r.code, r.stderr)
@@ -203,11 +205,9 @@ func TestSSO(t *testing.T) {
 		if after.code != before.code || after.device != before.device || after.refresh-before.refresh != wantRefreshes {
 			t.Errorf("CreateToken grants went from %+v to %+v; want no sign-in and %d refresh", before, after, wantRefreshes)
 		}
-		mu.Lock()
-		if len(minted) != mintedBefore+1 {
-			t.Errorf("the renewal got %d role credentials from the portal, want 1", len(minted)-mintedBefore)
+		if n := mints() - mintedBefore; n != 1 {
+			t.Errorf("the renewal got %d role credentials from the portal, want 1", n)
 		}
-		mu.Unlock()
 		if got := h.read(h.config); got != config {
 			t.Errorf("the renewal changed the config file:\n%s", got)
 		}
@@ -219,10 +219,13 @@ func TestSSO(t *testing.T) {
 	}
 
 	t.Run("standard profile: the AWS CLI refreshes awsfed's token", func(t *testing.T) {
-		old, before := readToken(t, tokenFile), grants()
+		old, before, mintedBefore := readToken(t, tokenFile), grants(), mints()
 		arn := cliIdentity(h, cli, "std")
 		if arn != ssoPrincipal {
 			t.Errorf("AWS CLI as std: %q, want %s", arn, ssoPrincipal)
+		}
+		if n := mints() - mintedBefore; n != 1 {
+			t.Errorf("the AWS CLI got %d role credentials from the portal, want 1", n)
 		}
 		if g := grants(); g.refresh != before.refresh+1 || g.code != before.code || g.device != before.device {
 			t.Errorf("CreateToken grants went from %+v to %+v; want one refresh", before, g)
@@ -234,9 +237,13 @@ func TestSSO(t *testing.T) {
 		renew(t, 0)
 	})
 	t.Run("standard profile: the Go SDK refreshes the expired token", func(t *testing.T) {
+		mintedBefore := mints()
 		arn := sdkIdentity(h, "std")
 		if arn != ssoPrincipal {
 			t.Errorf("Go SDK as std: %q, want %s", arn, ssoPrincipal)
+		}
+		if n := mints() - mintedBefore; n != 1 {
+			t.Errorf("the Go SDK got %d role credentials from the portal, want 1", n)
 		}
 		// The SDK refreshes only an expired token.
 		ageToken(t, tokenFile)
@@ -285,6 +292,35 @@ func TestSSO(t *testing.T) {
 			t.Errorf("credentials before:\n%s\nafter:\n%s", creds, got)
 		}
 		wantIdentityV2(h, cli, "fromcli", ssoPrincipal)
+
+		// awsfed refreshes the CLI's expired token, and the CLI goes on
+		// with what awsfed saved: its refresh token is the only one
+		// that still works.
+		cliToken := filepath.Join(cache, fmt.Sprintf("%x.json", sha1.Sum([]byte("cli"))))
+		ageToken(t, cliToken)
+		old, before := readToken(t, cliToken), grants()
+		if r := h.awsfed(nil, "login", "--profile", "fromcli", "--no-prompt", "--force"); r.code != 0 {
+			t.Fatalf("awsfed login --profile fromcli --no-prompt --force: exit %d\n%s", r.code, r.stderr)
+		}
+		if g := grants(); g.refresh != before.refresh+1 || g.code != before.code || g.device != before.device {
+			t.Errorf("CreateToken grants went from %+v to %+v; want one refresh", before, g)
+		}
+		mid := readToken(t, cliToken)
+		if mid["refreshToken"] == old["refreshToken"] || mid["accessToken"] == old["accessToken"] {
+			t.Errorf("awsfed did not save its refresh of the CLI's token")
+		}
+		for _, k := range []string{"startUrl", "region", "clientId", "clientSecret", "registrationExpiresAt"} {
+			if mid[k] != old[k] {
+				t.Errorf("awsfed's refresh changed the CLI's %s from %v to %v", k, old[k], mid[k])
+			}
+		}
+		before = grants()
+		if arn := cliIdentity(h, cli, "p"); arn != ssoPrincipal {
+			t.Errorf("AWS CLI as p after awsfed's refresh: %q, want %s", arn, ssoPrincipal)
+		}
+		if g := grants(); g.refresh != before.refresh+1 || g.code != before.code || g.device != before.device {
+			t.Errorf("CreateToken grants went from %+v to %+v; want the CLI's refresh", before, g)
+		}
 	})
 
 	for _, p := range srv.Requests() {
