@@ -73,6 +73,8 @@ output = json
 //     back), and awsfed renews from each refreshed file without a sign-in,
 //     the last time with the refresh token the SDK got (the fake rotates
 //     refresh tokens: the earlier ones no longer work);
+//   - awsfed's device code sign-in (the code approved as the terminal
+//     shows it) works as well;
 //   - the reverse: the CLI signs in (aws sso login, device code) and
 //     awsfed login --no-prompt serves an awsfed profile on the same
 //     sso-session from the CLI's token, with no sign-in;
@@ -321,6 +323,34 @@ func TestSSO(t *testing.T) {
 		if g := grants(); g.refresh != before.refresh+1 || g.code != before.code || g.device != before.device {
 			t.Errorf("CreateToken grants went from %+v to %+v; want the CLI's refresh", before, g)
 		}
+	})
+
+	t.Run("awsfed login --sso-flow device", func(t *testing.T) {
+		config, creds, before := h.read(h.config), h.read(h.creds), grants()
+		term := h.awsfedOnPTY([]string{"TERM=xterm"}, "login", "--idp", "sso", "--start-url", srv.StartURL(), "--sso-region", ssoRegion,
+			"--sso-session", "dev", "--sso-flow", "device", "--profile", "devp", "--account-id", ssoAccount, "--role-name", ssoRole)
+		term.expect("check that it shows the code ", ptyWait)
+		term.expect("\n", ptyWait)
+		code := regexp.MustCompile(`code ([A-Z]{4}-[A-Z]{4})\r?\n`).FindStringSubmatch(term.output())
+		if code == nil {
+			t.Fatalf("no user code on the terminal:\n%s", term.output())
+		}
+		if err := srv.Approve(code[1], ssoUser); err != nil {
+			t.Fatal(err)
+		}
+		if out := term.wantExit(0); !strings.Contains(out, ssoPrincipal) {
+			t.Errorf("the login did not name %s:\n%s", ssoPrincipal, out)
+		}
+		if g := grants(); g.device != before.device+1 || g.code != before.code || g.refresh != before.refresh {
+			t.Errorf("CreateToken grants went from %+v to %+v; want one device code", before, g)
+		}
+		if got := h.read(h.config); withoutSections(got, "sso-session dev", "profile devp") != config {
+			t.Errorf("config before:\n%s\nafter:\n%s", config, got)
+		}
+		if got := h.read(h.creds); withoutSections(got, "devp") != creds {
+			t.Errorf("credentials before:\n%s\nafter:\n%s", creds, got)
+		}
+		wantIdentityV2(h, cli, "devp", ssoPrincipal)
 	})
 
 	for _, p := range srv.Requests() {
