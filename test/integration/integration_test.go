@@ -2,7 +2,9 @@
 // loopback: SimpleSAMLphp and LemonLDAP::NG as IdPs, moto_server as STS in
 // strict mode, and the AWS CLI and the AWS SDK for Go as the consumers of the
 // profiles awsfed writes. ./scripts/test starts the IdPs and exports their
-// addresses; each test starts its own moto_server.
+// addresses; each test starts its own moto_server. The SSO test runs the fake
+// IAM Identity Center (sso/ssotest) in the test process and needs the AWS
+// CLI v2 (AWSFED_TEST_AWS_CLI, which ./scripts/test sets).
 package integration
 
 import (
