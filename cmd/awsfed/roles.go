@@ -57,6 +57,10 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 			fmt.Fprintf(out, "Account %s\n", label)
 			last = e.AccountID
 		}
+		if e.RoleARN == "" { // IAM Identity Center does not say it
+			fmt.Fprintf(out, "  %s\n", e.RoleName)
+			continue
+		}
 		fmt.Fprintf(out, "  %-24s %s\n", e.RoleName, e.RoleARN)
 	}
 	return nil

@@ -536,3 +536,34 @@ func TestSSOLogout(t *testing.T) {
 		t.Errorf("second logout: exit %d: %s", code, e.errOut)
 	}
 }
+
+// TestSSORoles lists every account and role of the session, in text and
+// as JSON, from the cached token.
+func TestSSORoles(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{AccountNames: map[string]string{ssoAccount: "prod"}})
+	e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+	config, creds := e.read(e.config), e.read(e.creds)
+	if code := e.run("roles", "--profile", "dev", "--no-prompt"); code != 0 {
+		t.Fatalf("roles: exit %d: %s", code, e.errOut)
+	}
+	wantText := "Account prod (111111111111)\n  PowerUserAccess\n  ReadOnly\nAccount account-222222222222 (222222222222)\n  ReadOnly\n"
+	if got := e.out.String(); got != wantText {
+		t.Errorf("roles printed:\n%q\nwant:\n%q", got, wantText)
+	}
+	if code := e.run("roles", "--profile", "dev", "--json", "--no-prompt"); code != 0 {
+		t.Fatalf("roles --json: exit %d: %s", code, e.errOut)
+	}
+	var got []map[string]string
+	if err := json.Unmarshal(e.out.Bytes(), &got); err != nil {
+		t.Fatalf("roles --json: %v: %s", err, e.out)
+	}
+	want := []map[string]string{
+		{"account_id": ssoAccount, "account_alias": "prod", "role_name": ssoRole},
+		{"account_id": ssoAccount, "account_alias": "prod", "role_name": ssoOtherRole},
+		{"account_id": ssoAccount2, "account_alias": "account-" + ssoAccount2, "role_name": ssoOtherRole},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("roles --json = %v, want %v", got, want)
+	}
+	e.assertUnchanged(config, creds)
+}
