@@ -121,6 +121,20 @@ func Resolve(f Flags, region string, g *profile.Graph, name string) (*Settings, 
 	return s, nil
 }
 
+// LoginCommand is the command that signs in to s's session at a terminal:
+// awsfed login --profile P once the profile holds its settings, else
+// with the flags that give them.
+func (s *Settings) LoginCommand() string {
+	if s.profile.Config(profile.KeyAWSFedSSOSession) != "" && s.sessionSaved {
+		return "awsfed login --profile " + s.Profile
+	}
+	cmd := "awsfed login --idp sso --start-url " + s.Session.StartURL + " --sso-region " + s.Session.Region
+	if s.Session.Name != s.Profile {
+		cmd += " --sso-session " + s.Session.Name
+	}
+	return cmd + " --profile " + s.Profile
+}
+
 // Copy returns the settings of profile name of g as an awsfed profile of
 // its own for another role of s's session (accountID, roleName): the same
 // session and region; Changed and Principal as the profile's stored

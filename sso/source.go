@@ -94,14 +94,14 @@ func (src *Source) token(ctx context.Context, signIn bool) (*Token, error) {
 		}
 		defer unlock()
 	}
-	o := TokenOptions{MinValid: TokenMinValid, Interactive: src.Interactive, Flow: s.Flow, Profile: s.Profile}
+	o := TokenOptions{MinValid: TokenMinValid, Interactive: src.Interactive, Flow: s.Flow, Profile: s.Profile, Command: s.LoginCommand()}
 	if !signIn {
 		return src.Client.Token(ctx, s.Session, o)
 	}
 	if !src.Interactive {
 		return nil, &ui.InputNeededError{What: "a sign-in to IAM Identity Center",
 			Why:  "the portal session has ended (signed out or revoked), but awsfed cannot open a browser here (no terminal, or --no-prompt)",
-			Hint: "run awsfed login --profile " + s.Profile + " at a terminal"}
+			Hint: "run " + s.LoginCommand() + " at a terminal"}
 	}
 	return src.Client.SignIn(ctx, s.Session, o)
 }

@@ -1,6 +1,7 @@
 package sso
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,8 +41,9 @@ type TokenOptions struct {
 	// Flow is FlowAuto, FlowPKCE or FlowDevice.
 	Flow string
 	// Profile is the awsfed profile being served, named in the hint of
-	// the *ui.InputNeededError.
-	Profile string
+	// the *ui.InputNeededError; Command, if set, is the whole command
+	// the hint names instead.
+	Profile, Command string
 }
 
 // oidcAPI is the part of the sso-oidc client this package uses.
@@ -108,10 +110,11 @@ func (c *Client) Token(ctx context.Context, s Session, o TokenOptions) (*Token, 
 		}
 	}
 	if !o.Interactive {
-		hint := "run awsfed login"
+		cmd := "awsfed login"
 		if o.Profile != "" {
-			hint += " --profile " + o.Profile
+			cmd += " --profile " + o.Profile
 		}
+		hint := "run " + cmp.Or(o.Command, cmd) + " at a terminal"
 		e := &ui.InputNeededError{What: "a sign-in to IAM Identity Center", Why: why, Hint: hint}
 		if cause != nil {
 			return nil, &signInNeededError{e, cause}

@@ -73,7 +73,7 @@ func TestToken(t *testing.T) {
 				if !errors.As(err, &in) || !errors.As(err, &ended) {
 					t.Fatalf("error %v (%T): want a *ui.InputNeededError and a *SessionEndedError", err, err)
 				}
-				if in.What != "a sign-in to IAM Identity Center" || in.Hint != "run awsfed login --profile corp" || !strings.Contains(in.Why, "portal session") {
+				if in.What != "a sign-in to IAM Identity Center" || in.Hint != "run awsfed login --profile corp at a terminal" || !strings.Contains(in.Why, "portal session") {
 					t.Errorf("InputNeededError %+v", in)
 				}
 			},

@@ -130,6 +130,9 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 		return err
 	}
 	if o.allRoles && !sso.Uses(o.flags.IdP, g, name) {
+		if !g.Lookup(name).IsAWSFed() && o.flags.IdP == "" {
+			return usagef("--all-roles is for IAM Identity Center profiles, and %s is no awsfed profile yet: add --idp sso --start-url URL --sso-region REGION", name)
+		}
 		return usagef("--all-roles is for IAM Identity Center profiles, and %s signs in through SAML: use --also or --all-chains for the roles chained on it", name)
 	}
 	in := newInputs(o.deps, o.flags, o.sso, false)

@@ -278,6 +278,7 @@ func TestSSOCopyRefusals(t *testing.T) {
 		want string
 	}{
 		{"a role not granted", []string{"login", "--profile", "dev", "--also", "333333333333_Admin"}, exitUsage, "gives you no role 333333333333_Admin: awsfed roles --profile dev lists yours"},
+		{"--all-roles on no profile", []string{"login", "--profile", "new", "--all-roles"}, exitUsage, "new is no awsfed profile yet: add --idp sso"},
 		{"--all-roles on SAML", []string{"login", "--profile", "other-saml", "--idp", "generic", "--url", e.idp.SSOURL(), "--all-roles"}, exitUsage, "--all-roles is for IAM Identity Center profiles"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
