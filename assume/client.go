@@ -24,6 +24,10 @@ type ClientOptions struct {
 	Endpoint string
 	// HTTPClient carries every request; nil means the SDK's own client.
 	HTTPClient *http.Client
+	// OneAttempt sends each request once, never retried: a request that
+	// carries a one-time MFA code must not send it twice, since STS
+	// refuses a code it has seen.
+	OneAttempt bool
 }
 
 // NewClient returns an STS client for AssumeRoleWithSAML built from o alone.
@@ -58,6 +62,9 @@ func (o ClientOptions) stsOptions(creds aws.CredentialsProvider) sts.Options {
 				return aws.UnknownTernary
 			})}, o.Retryables...)
 		}),
+	}
+	if o.OneAttempt {
+		opts.Retryer = retry.AddWithMaxAttempts(opts.Retryer, 1)
 	}
 	if o.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(o.Endpoint)

@@ -109,6 +109,7 @@ func describeRole(ctx context.Context, err error, in RoleInput) error {
 	e, re := newError(in.RoleARN, err, in.TokenCode)
 	role, said := in.RoleARN, e.said()
 	switch {
+	case e.mfa(in.SerialNumber):
 	case e.Code == "AccessDenied":
 		e.Reason = fmt.Sprintf("STS refused AssumeRole for %s: access denied%s", role, said)
 		e.Hint = "check that the role's trust policy allows the source profile's role"

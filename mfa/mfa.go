@@ -161,9 +161,18 @@ type Codes struct {
 	// NoPromptHint tells how to provide a code without a prompt; it ends the
 	// message of the *ui.InputNeededError returned when no code can be had.
 	NoPromptHint string
+	// Used, if set, reports whether code was sent before, by this run or
+	// another, for a factor whose server refuses a code it has seen (AWS
+	// STS), and may record it as sent when it was not: Code hands out only
+	// codes Used said false to, each asked once. A code from the secret
+	// that was sent is replaced by the next step's, a typed one is asked
+	// for again, and a Fixed one gives way to the other sources. nil:
+	// codes are only not repeated within this Codes.
+	Used func(code string) bool
 
 	sent       int
 	fixedSent  bool
+	fixedUsed  bool // Fixed was sent before (Used)
 	lastSource source
 
 	secretRead bool
@@ -212,6 +221,9 @@ func (c *Codes) Code(ctx context.Context, label string) (string, error) {
 	)
 	fixed := strings.Join(strings.Fields(c.Fixed), "")
 	switch {
+	case fixed != "" && !c.fixedSent && c.used(fixed):
+		c.fixedSent, c.fixedUsed = true, true
+		return c.Code(ctx, label)
 	case fixed != "" && !c.fixedSent:
 		c.fixedSent = true
 		code, c.lastSource = fixed, fromFixed
@@ -221,7 +233,7 @@ func (c *Codes) Code(ctx context.Context, label string) (string, error) {
 	case c.Prompt != nil:
 		code, err = c.fromPrompt(ctx, label)
 		c.lastSource = fromPrompt
-	case c.sent == 0:
+	case c.sent == 0 && !c.fixedUsed:
 		return "", &ui.InputNeededError{What: "a one-time code", Hint: c.NoPromptHint}
 	default:
 		return "", c.refused()
@@ -233,8 +245,16 @@ func (c *Codes) Code(ctx context.Context, label string) (string, error) {
 	return code, nil
 }
 
+// used reports whether Used says code was sent before.
+func (c *Codes) used(code string) bool { return c.Used != nil && c.Used(code) }
+
 func (c *Codes) refused() error {
 	hint := ""
+	switch {
+	case c.fixedUsed && c.sent == 0:
+		hint = "the code given for this run was sent before, and a code is good once: run again with the next one"
+		return &idp.RefusedError{Err: idp.ErrMFARejected, Hint: hint}
+	}
 	switch c.lastSource {
 	case fromFixed:
 		hint = "the code given for this run was rejected; run again with a fresh one"
@@ -273,28 +293,35 @@ func (c *Codes) fromSecret(ctx context.Context) (string, error) {
 	if c.secretErr != nil {
 		return "", c.secretErr
 	}
-	now := c.now()
-	step := now.Unix() / period
-	if c.stepUsed && step <= c.lastStep {
-		next := time.Unix((c.lastStep+1)*period, 0)
-		wait := next.Sub(now)
-		shown := max((wait + time.Second - 1).Truncate(time.Second), time.Second)
-		fmt.Fprintf(c.status(), "waiting %s for the next authenticator code…\n", shown)
-		if err := c.sleep(ctx, wait); err != nil {
-			return "", fmt.Errorf("wait for the next authenticator code: %w", err)
+	// A code another run sent (Used) is skipped like one of this run;
+	// the loop ends since each turn waits for a later step.
+	for range 3 {
+		now := c.now()
+		step := now.Unix() / period
+		if c.stepUsed && step <= c.lastStep {
+			next := time.Unix((c.lastStep+1)*period, 0)
+			wait := next.Sub(now)
+			shown := max((wait + time.Second - 1).Truncate(time.Second), time.Second)
+			fmt.Fprintf(c.status(), "waiting %s for the next authenticator code…\n", shown)
+			if err := c.sleep(ctx, wait); err != nil {
+				return "", fmt.Errorf("wait for the next authenticator code: %w", err)
+			}
+			// A clock that did not quite get there still gets the next code.
+			if now = c.now(); now.Before(next) {
+				now = next
+			}
+			step = now.Unix() / period
 		}
-		// A clock that did not quite get there still gets the next code.
-		if now = c.now(); now.Before(next) {
-			now = next
+		code, err := totpCode(c.secret, now)
+		if err != nil {
+			return "", err
 		}
-		step = now.Unix() / period
+		c.lastStep, c.stepUsed = step, true
+		if !c.used(code) {
+			return code, nil
+		}
 	}
-	code, err := totpCode(c.secret, now)
-	if err != nil {
-		return "", err
-	}
-	c.lastStep, c.stepUsed = step, true
-	return code, nil
+	return "", errors.New("no one-time code: the authenticator codes of three steps in a row were sent before by another run")
 }
 
 func (c *Codes) fromPrompt(ctx context.Context, label string) (string, error) {
@@ -306,13 +333,20 @@ func (c *Codes) fromPrompt(ctx context.Context, label string) (string, error) {
 		}
 		// People type "123 456" as some apps show it.
 		code := strings.Join(strings.Fields(answer), "")
-		if code != "" && strings.Trim(code, "0123456789") == "" {
+		digits := code != "" && strings.Trim(code, "0123456789") == ""
+		if digits && !c.used(code) {
 			return code, nil
 		}
 		if try == promptTries {
+			if digits {
+				return "", errors.New("no one-time code: the codes typed were sent before, and a code is good once")
+			}
 			return "", errors.New("no one-time code: the answers given were not digits")
 		}
 		ask = label + " (digits only)"
+		if digits {
+			ask = label + " (that one was sent before; the next code)"
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package mfa
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -436,4 +437,66 @@ func wantMessage(t *testing.T, err error, want string) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v; want %q", err, want)
 	}
+}
+
+// TestCodes_Used checks that a code another run sent is never sent again:
+// a Fixed one gives way, the secret's waits for the next step, a typed one
+// is asked for again.
+func TestCodes_Used(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXP"
+	start := time.Unix(1700000012, 0) // two seconds into a step
+	now, _ := TOTP(secret, start)
+	next, _ := TOTP(secret, start.Add(30*time.Second))
+	tests := []struct {
+		name      string
+		fixed     string
+		secret    bool
+		answers   []string
+		used      []string
+		want      string
+		wantErr   string
+		wantSlept bool
+	}{
+		{name: "fixed used, secret next", fixed: "123456", secret: true, used: []string{"123456"}, want: now},
+		{name: "fixed used, nothing else", fixed: "123456", used: []string{"123456"}, wantErr: "sent before"},
+		{name: "secret's code used: the next step's", secret: true, used: []string{now}, want: next, wantSlept: true},
+		{name: "typed code used: asked again", answers: []string{"111111", "222222"}, used: []string{"111111"}, want: "222222"},
+		{name: "typed codes all used", answers: []string{"111111", "111111"}, used: []string{"111111"}, wantErr: "sent before"},
+		{name: "nothing used", fixed: "123456", used: []string{"999999"}, want: "123456"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{now: start}
+			c := &Codes{Fixed: tt.fixed, Now: clock.Now, Sleep: clock.Sleep, Status: io.Discard,
+				Used: func(code string) bool { return slices.Contains(tt.used, code) }}
+			if tt.secret {
+				c.Secret = func(context.Context) (string, error) { return secret, nil }
+			}
+			if tt.answers != nil {
+				c.Prompt = (&fakePrompt{answers: tt.answers}).ask
+			}
+			got, err := c.Code(context.Background(), "MFA code")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error()+errorHint(err), tt.wantErr) {
+					t.Fatalf("got %q, %v; want an error saying %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+			}
+			if slept := len(clock.slept) > 0; slept != tt.wantSlept {
+				t.Errorf("slept %v, want a wait: %v", clock.slept, tt.wantSlept)
+			}
+		})
+	}
+}
+
+// errorHint is the hint of an *idp.RefusedError, else "".
+func errorHint(err error) string {
+	var r *idp.RefusedError
+	if errors.As(err, &r) {
+		return r.Hint
+	}
+	return ""
 }

@@ -113,8 +113,13 @@ func longTerm(c awsconfig.Credentials) bool {
 }
 
 // SessionName returns the session part of an assumed-role ARN
-// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), or "".
+// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), the user's name of an
+// IAM user's ARN (arn:aws:iam::ACCOUNT:user/PATH/NAME), or "".
 func SessionName(assumedRoleARN string) string {
+	if _, user, ok := strings.Cut(assumedRoleARN, ":user/"); ok {
+		// An IAM user's session (GetSessionToken): the user's name.
+		return user[strings.LastIndexByte(user, '/')+1:]
+	}
 	_, rest, ok := strings.Cut(assumedRoleARN, ":assumed-role/")
 	if !ok {
 		return ""

@@ -405,27 +405,38 @@ func (o *Signer) unattended(s *Settings, e *ui.InputNeededError) *ui.InputNeeded
 // AWSFED_MFA_CODE, a TOTP secret, a prompt (when prompt is set and one can
 // be asked).
 func (o *Signer) codeSource(s *Settings, prompt bool) idp.CodeSource {
+	c := o.MFACodes(s.Profile, s.TOTPSecretCommand)
+	if !prompt {
+		c.Prompt = nil
+	}
+	return c
+}
+
+// MFACodes is the one-time-code source of awsfed profile name: --mfa-code
+// or AWSFED_MFA_CODE, a TOTP secret (AWSFED_TOTP_SECRET, else the
+// profile's totpSecretCommand), a prompt when one can be asked.
+func (o *Signer) MFACodes(name, totpSecretCommand string) *mfa.Codes {
 	c := &mfa.Codes{
 		Fixed:  cmp.Or(o.Flags.MFACode, o.Getenv("AWSFED_MFA_CODE")),
 		Status: o.Streams.ErrOut,
 		Now:    o.Now,
 		NoPromptHint: fmt.Sprintf("pass --mfa-code, set AWSFED_MFA_CODE or AWSFED_TOTP_SECRET, or set %s in [%s]",
-			profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile)),
+			profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(name)),
 	}
 	if secret := o.Getenv("AWSFED_TOTP_SECRET"); secret != "" {
 		o.secrets.Add(secret)
 		c.Secret = func(context.Context) (string, error) { return secret, nil }
-	} else if s.TOTPSecretCommand != "" {
+	} else if totpSecretCommand != "" {
 		c.Secret = func(ctx context.Context) (string, error) {
-			v, err := secretcmd.Run(ctx, s.TOTPSecretCommand, 0)
+			v, err := secretcmd.Run(ctx, totpSecretCommand, 0)
 			if err != nil {
-				return "", fmt.Errorf("%s of [%s]: %w", profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile), err)
+				return "", fmt.Errorf("%s of [%s]: %w", profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(name), err)
 			}
 			o.secrets.Add(v)
 			return v, nil
 		}
 	}
-	if prompt && o.CanPrompt() {
+	if o.CanPrompt() {
 		c.Prompt = o.askCode
 	}
 	return c

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/seed-2d15385e/awsfed/iamuser"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/signin"
 	"github.com/seed-2d15385e/awsfed/sso"
@@ -41,6 +42,9 @@ func Grants(ctx context.Context, in *Inputs, g *profile.Graph, name string) ([]G
 			out = append(out, Grant{AccountID: ar.Account.ID, AccountName: ar.Account.Name, RoleName: ar.RoleName})
 		}
 		return out, nil
+	}
+	if iamuser.Uses(signer.Flags.IdP, g, name) {
+		return nil, profile.Errorf("profile %s signs in as an IAM user, whose roles IAM policies grant, which awsfed roles cannot list: pass the role to awsfed login --role-arn", name)
 	}
 	s, err := signin.Resolve(signer.Flags, signer.Getenv, g, name)
 	if err != nil {

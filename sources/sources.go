@@ -12,6 +12,7 @@ package sources
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -20,11 +21,13 @@ import (
 
 	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
+	"github.com/seed-2d15385e/awsfed/iamuser"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
 	"github.com/seed-2d15385e/awsfed/sso"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // Inputs are what a command run gives every credential source: the
@@ -34,6 +37,8 @@ import (
 type Inputs struct {
 	Signer *signin.Signer
 	SSO    sso.Flags
+	// MFASerial is --mfa-serial, an IAM user's MFA device.
+	MFASerial string
 	Cache  credcache.Dir
 	// OpenURL opens a URL in the person's browser; nil: there is none.
 	OpenURL func(url string) error
@@ -51,11 +56,46 @@ func Root(in *Inputs, g *profile.Graph, name string) (*renew.Root, error) {
 		}
 		return &renew.Root{Source: in.ssoSource(s), Region: s.Region, Force: s.Changed}, nil
 	}
+	if iamuser.Uses(signer.Flags.IdP, g, name) {
+		s, err := in.iamUserSettings(g, name)
+		if err != nil {
+			return nil, err
+		}
+		return &renew.Root{Source: in.iamUserSource(s), RoleARN: s.RoleARN, Region: s.Region, Force: s.Changed}, nil
+	}
 	s, err := signin.Resolve(signer.Flags, signer.Getenv, g, name)
 	if err != nil {
 		return nil, err
 	}
 	return &renew.Root{Source: &signin.Source{Signer: signer, Settings: s}, RoleARN: s.RoleARN, Region: s.Region}, nil
+}
+
+// iamUserSettings resolves the settings of profile name of g as an IAM
+// user's, from login's flags.
+func (in *Inputs) iamUserSettings(g *profile.Graph, name string) (*iamuser.Settings, error) {
+	f := in.Signer.Flags
+	return iamuser.Resolve(iamuser.Flags{RoleARN: f.RoleARN, Duration: f.Duration, Region: f.Region, MFASerial: in.MFASerial}, g, name)
+}
+
+// iamUserSource returns the IAM user source for settings s: keys from the
+// keyring, codes never sent before (a ledger per device in the cache).
+func (in *Inputs) iamUserSource(s *iamuser.Settings) *iamuser.Source {
+	o := in.Signer
+	codes := o.MFACodes(s.Profile, s.TOTPSecretCommand)
+	codes.NoPromptHint = fmt.Sprintf("run awsfed login --profile %s at a terminal; for renewals without a person pass --mfa-code, or set AWSFED_TOTP_SECRET or %s in [%s] to the device's TOTP secret",
+		s.Profile, profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile))
+	if s.MFASerial != "" {
+		ledger := iamuser.NewLedger(string(in.Cache), s.MFASerial, o.Now)
+		codes.Used = func(code string) bool {
+			ok, err := ledger.Claim(code)
+			if err != nil {
+				ui.Notes(o.Streams.ErrOut, fmt.Sprintf("the record of MFA codes sent (%s) cannot be used: %v", ledger.Path, err))
+			}
+			return !ok
+		}
+	}
+	return &iamuser.Source{Settings: s, Keyring: o.Keyring, Codes: codes, Status: o.Streams.ErrOut, Principal: in.callerARN,
+		Client: assume.ClientOptions{Endpoint: assume.EndpointFromEnv(o.Getenv), HTTPClient: &http.Client{Transport: o.Transport()}}}
 }
 
 // SSOClient returns the IAM Identity Center client of a command run.

@@ -14,6 +14,6 @@ func newConfigureCmd(deps *Deps) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newConfigureCredentialProcessCmd(deps, nil), newConfigureChainCmd(deps, nil), newConfigureSSOCmd(deps, nil))
+	cmd.AddCommand(newConfigureCredentialProcessCmd(deps, nil), newConfigureChainCmd(deps, nil), newConfigureSSOCmd(deps, nil), newConfigureIAMUserCmd(deps, nil))
 	return cmd
 }

@@ -37,6 +37,7 @@ type loginOptions struct {
 	allChains   bool
 	allRoles    bool
 	suffix      string
+	mfaSerial   string // --mfa-serial
 }
 
 // defaultStaticSuffix names the credentials file section of a
@@ -46,7 +47,7 @@ const defaultStaticSuffix = "-static"
 func addIdPFlags(cmd *cobra.Command, f *signin.Flags, s *sso.Flags, jsonOut *bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.Profile, "profile", "", `profile to write (default: AWS_PROFILE if it names an awsfed profile or a chain built on one, else "sts")`)
-	fl.StringVar(&f.IdP, "idp", "", "identity provider: google, generic, browser (any IdP, Google included, in a Chrome/Chromium window), or sso (IAM Identity Center) (default: the profile's awsfed_idp)")
+	fl.StringVar(&f.IdP, "idp", "", "identity provider: google, generic, browser (any IdP, Google included, in a Chrome/Chromium window), sso (IAM Identity Center), or iam-user (an IAM user's keys from the keyring, with MFA) (default: the profile's awsfed_idp)")
 	fl.StringVar(&f.URL, "url", "", "generic, browser: the IdP-initiated SSO URL; google: a full initsso URL instead of the two ids")
 	fl.StringVar(&f.IdPID, "idp-id", "", "google, browser: the idpid of the Workspace SAML app")
 	fl.StringVar(&f.SPID, "sp-id", "", "google, browser: the spid of the AWS app")
@@ -90,13 +91,14 @@ func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 	}
 	addIdPFlags(cmd, &opts.flags, &opts.sso, &opts.json)
 	fl := cmd.Flags()
-	fl.StringVar(&opts.flags.RoleARN, "role-arn", "", "role to assume (default: the only role, else a picker on a terminal)")
-	fl.StringVar(&opts.flags.Duration, "duration", "", "session length, e.g. 12h or 43200 (default: profile, else the IdP's SessionDuration, else 1h)")
+	fl.StringVar(&opts.flags.RoleARN, "role-arn", "", "role to assume (default: the only role, else a picker on a terminal; iam-user: none, a GetSessionToken session)")
+	fl.StringVar(&opts.flags.Duration, "duration", "", "session length, e.g. 12h or 43200 (default: profile, else the IdP's SessionDuration, else 1h; iam-user: 12h for a session, up to 36h, 1h for a role)")
 	fl.StringVar(&opts.flags.Region, "region", "", "region written to the profile and used for STS")
 	fl.StringVar(&opts.skipIfValid, "skip-if-valid", "", "do nothing, without any network traffic, if the profile holds credentials for the same role valid for at least this long (e.g. 30m)")
 	fl.BoolVar(&opts.force, "force", false, "log in even if --skip-if-valid finds valid credentials")
 	fl.StringSliceVar(&opts.also, "also", nil, "after the login, assume the roles of these profiles chained on the awsfed profile and write their credentials to the credentials file as NAME-static; sso: an ACCOUNT_ROLE name (e.g. 111111111111_ReadOnly) keeps that role as a profile of its own, its keys in [ACCOUNT_ROLE] (comma-separated, repeatable)")
 	fl.BoolVar(&opts.allChains, "all-chains", false, "like --also, for every profile chained on the awsfed profile")
+	fl.StringVar(&opts.mfaSerial, "mfa-serial", "", "iam-user: the ARN of the user's MFA device (default: the profile's awsfed_mfa_serial)")
 	fl.BoolVar(&opts.allRoles, "all-roles", false, "sso: like --also ACCOUNT_ROLE, for every account and role of the session")
 	fl.StringVar(&opts.suffix, "suffix", defaultStaticSuffix, "suffix of the credentials file sections --also and --all-chains write")
 	return cmd
@@ -136,6 +138,7 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 		return usagef("--all-roles is for IAM Identity Center profiles, and %s signs in through SAML: use --also or --all-chains for the roles chained on it", name)
 	}
 	in := newInputs(o.deps, o.flags, o.sso, false)
+	in.MFASerial = o.mfaSerial
 	defer in.Signer.Close()
 	p := newProvider(o.deps, g, in)
 	ren, root, err := p.Renew(ctx, name, minValid, o.force || minValid == 0)
