@@ -71,7 +71,7 @@ func TestResolve(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := Settings{RoleARN: s.RoleARN, MFASerial: s.MFASerial, Region: s.Region, Duration: s.Duration, Changed: s.Changed, Principal: s.Principal}
-			if got != tt.want {
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", tt.want) {
 				t.Errorf("got %+v\nwant %+v", got, tt.want)
 			}
 		})

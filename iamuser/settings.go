@@ -72,6 +72,7 @@ type Settings struct {
 
 	durationFlag bool
 	profile      *profile.Profile
+	chained      []string // the profiles chained on it
 }
 
 // Uses reports whether profile name of g is an IAM user's: --idp iam-user
@@ -129,6 +130,7 @@ func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 		}
 		return nil, profile.Errorf("%s %q: AWS allows %s to %s for %s", from, raw, shortDuration(lo), shortDuration(hi), what)
 	}
+	s.chained = g.ChainedNames(name)
 	s.Changed = s.RoleARN != p.Config(profile.KeyAWSFedRoleARN) || s.MFASerial != p.Config(KeyMFASerial)
 	if c, ok := p.Credentials(); ok && !s.Changed {
 		s.Principal = c.PrincipalARN

@@ -75,6 +75,10 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.RoleARN == "" && len(s.chained) > 0 {
+		ui.Notes(src.Status, fmt.Sprintf("the roles chained on %s (%s) get sessions of 1 hour at most, AWS's limit for roles assumed with session credentials; for one role, awsfed login --profile %s --role-arn ROLE gets its full duration",
+			s.Profile, strings.Join(s.chained, ", "), s.Profile))
+	}
 	c := awsconfig.Credentials(*creds)
 	if c.PrincipalARN == "" {
 		c.PrincipalARN = s.Principal
