@@ -59,6 +59,9 @@ type Settings struct {
 	// Region is the STS region and the profile's: --region, else the
 	// profile's; "" for the default.
 	Region string
+	// Username is the IAM user's name (awsfed_username, written by
+	// configure iam-user): the session name of its roles.
+	Username string
 	// TOTPSecretCommand prints the device's TOTP secret
 	// (awsfed_totp_secret_command).
 	TOTPSecretCommand string
@@ -94,6 +97,7 @@ func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 		MFASerial:         cmp.Or(f.MFASerial, p.Config(KeyMFASerial)),
 		Region:            cmp.Or(f.Region, p.Config(profile.KeyRegion)),
 		TOTPSecretCommand: p.Config(profile.KeyTOTPSecretCommand),
+		Username:          p.Config(profile.KeyUsername),
 	}
 	if s.RoleARN != "" && !roleARNPattern.MatchString(s.RoleARN) {
 		return nil, profile.Errorf("role %q is not a role ARN such as arn:aws:iam::111111111111:role/NAME: fix --role-arn or %s in %s", s.RoleARN, profile.KeyAWSFedRoleARN, where)
@@ -142,7 +146,7 @@ func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 // awsfed_idp, the role, the device, a duration given as a flag, the
 // region. Values already there are left as they are.
 func (s *Settings) Changes() []awsconfig.Change {
-	want := []awsconfig.KV{{Key: profile.KeyIdP, Value: IdP}, {Key: profile.KeyAWSFedRoleARN, Value: s.RoleARN},
+	want := []awsconfig.KV{{Key: profile.KeyIdP, Value: IdP}, {Key: profile.KeyUsername, Value: s.Username}, {Key: profile.KeyAWSFedRoleARN, Value: s.RoleARN},
 		{Key: KeyMFASerial, Value: s.MFASerial}, {Key: profile.KeyRegion, Value: s.Region}}
 	if s.durationFlag {
 		want = append(want, awsconfig.KV{Key: profile.KeyDuration, Value: shortDuration(s.Duration)})

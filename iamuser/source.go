@@ -106,9 +106,9 @@ func (src *Source) save() error {
 var notSessionName = regexp.MustCompile(`[^\w+=,.@-]+`)
 
 // sessionName is the RoleSessionName of an AssumeRole: the user's name
-// when the stored credentials say it, else awsfed-PROFILE.
+// when the profile or the stored credentials say it, else awsfed-PROFILE.
 func sessionName(s *Settings) string {
-	name := renew.SessionName(s.Principal)
+	name := cmp.Or(notSessionName.ReplaceAllString(s.Username, "-"), renew.SessionName(s.Principal))
 	if name == "" {
 		name = "awsfed-" + notSessionName.ReplaceAllString(s.Profile, "-")
 	}

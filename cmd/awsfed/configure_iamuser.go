@@ -39,6 +39,7 @@ func newConfigureIAMUserCmd(deps *Deps, runF func(context.Context, *configureIAM
 and write [profile NAME] of the AWS config file:
 
   awsfed_idp = iam-user
+  awsfed_username = NAME       (the IAM user's, from STS: its roles' session name)
   awsfed_mfa_serial = ARN      (--mfa-serial: the user's MFA device)
   region = REGION              (--region)
 
@@ -134,6 +135,9 @@ func runConfigureIAMUser(ctx context.Context, o *configureIAMUserOptions) error 
 			HTTPClient: &http.Client{Transport: transport(o.deps)()}}, keys); err != nil {
 			return fmt.Errorf("%w; nothing was changed", err)
 		}
+	}
+	if _, name, ok := userParts(user); ok {
+		s.Username = name
 	}
 	if o.deps.Keyring == nil {
 		return errors.New("no OS keyring on this system, and awsfed keeps an IAM user's access keys nowhere else; nothing was changed")

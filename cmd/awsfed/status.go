@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seed-2d15385e/awsfed/iamuser"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
@@ -183,11 +184,10 @@ func managedStatus(g *profile.Graph, name string, cache credcache.Dir, now time.
 		return p, nil
 	}
 	p.PrincipalARN = c.PrincipalARN
-	if p.IdP == sso.IdP && p.Username == "" {
-		// IAM Identity Center names the role session after the user.
-		if i := strings.LastIndexByte(c.PrincipalARN, '/'); i >= 0 && strings.Contains(c.PrincipalARN, ":assumed-role/") {
-			p.Username = c.PrincipalARN[i+1:]
-		}
+	if p.Username == "" && (p.IdP == sso.IdP || p.IdP == iamuser.IdP) {
+		// IAM Identity Center names the role session after the user; an
+		// IAM user's session is the user's.
+		p.Username = renew.SessionName(c.PrincipalARN)
 	}
 	if !c.Expiration.IsZero() {
 		exp := c.Expiration.UTC()
