@@ -123,4 +123,3 @@ type DeviceError struct{ Err error }
 func (e *DeviceError) Error() string       { return e.Err.Error() }
 func (e *DeviceError) Unwrap() error       { return e.Err }
 func (e *DeviceError) ConfigMistake() bool { return true }
-

@@ -39,7 +39,7 @@ type Inputs struct {
 	SSO    sso.Flags
 	// MFASerial is --mfa-serial, an IAM user's MFA device.
 	MFASerial string
-	Cache  credcache.Dir
+	Cache     credcache.Dir
 	// OpenURL opens a URL in the person's browser; nil: there is none.
 	OpenURL func(url string) error
 }
