@@ -139,12 +139,15 @@ func TestAssumeRoleDurationByCaller(t *testing.T) {
 	const role = "arn:aws:iam::111111111111:role/Admin"
 	tests := []struct {
 		name        string
+		role        string // default role, whose MaxSessionDuration is 12h
 		caller      func(t *testing.T, srv *ststest.Server) aws.Credentials
 		duration    int32
 		wantChained bool
 		wantMessage string
 	}{
 		{name: "long-term keys 12h", caller: func(*testing.T, *ststest.Server) aws.Credentials { return userCreds(alice) }, duration: 43200},
+		{name: "long-term keys over MaxSessionDuration", role: "arn:aws:iam::111111111111:role/Default", caller: func(*testing.T, *ststest.Server) aws.Credentials { return userCreds(alice) },
+			duration: 7200, wantMessage: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
 		{name: "GetSessionToken credentials 12h", caller: func(t *testing.T, srv *ststest.Server) aws.Credentials {
 			out, err := sdkClient(srv, userCreds(alice)).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{})
 			if err != nil {
@@ -166,8 +169,12 @@ func TestAssumeRoleDurationByCaller(t *testing.T) {
 			t.Parallel()
 			srv := ststest.NewServer(t, ststest.WithIAMUser(alice), ststest.WithMaxSessionDuration(role, 12*time.Hour))
 			creds := tt.caller(t, srv)
+			target := role
+			if tt.role != "" {
+				target = tt.role
+			}
 			out, err := sdkClient(srv, creds).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-				RoleArn: aws.String(role), RoleSessionName: aws.String("alice"), DurationSeconds: aws.Int32(tt.duration)})
+				RoleArn: aws.String(target), RoleSessionName: aws.String("alice"), DurationSeconds: aws.Int32(tt.duration)})
 			if tt.wantMessage != "" {
 				wantAPIError(t, "AssumeRole", err, "ValidationError", tt.wantMessage, 400)
 				return

@@ -270,7 +270,7 @@ func (f *Front) serve(w http.ResponseWriter, r *http.Request) {
 	status, respBody, ok := f.forward(w, r, body)
 	req.Status = status
 	if serial != "" && status != http.StatusOK {
-		f.release(serial, stepUsed)
+		f.release(serial, stepUsed, req.TokenCode)
 		req.MFA = false
 	}
 	if ok && status == http.StatusOK {
@@ -367,12 +367,16 @@ func (f *Front) accept(d Device, tc string) (int64, bool) {
 }
 
 // release gives back a step reserved for a request the upstream refused.
-func (f *Front) release(serial string, st int64) {
+func (f *Front) release(serial string, st int64, code string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.used[serial], st)
-	if c := f.codes[serial]; len(c) > 0 {
-		f.codes[serial] = c[:len(c)-1]
+	c := f.codes[serial]
+	for i := len(c) - 1; i >= 0; i-- {
+		if c[i] == code {
+			f.codes[serial] = append(c[:i:i], c[i+1:]...)
+			break
+		}
 	}
 }
 

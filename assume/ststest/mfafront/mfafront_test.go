@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -341,5 +342,40 @@ func TestForwardedUnchanged(t *testing.T) {
 	}
 	if got := e.front.Requests(); !slices.Equal(got, want) {
 		t.Errorf("Requests() =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestConcurrentReuse: of requests sent at once with one code, exactly one
+// gets through.
+func TestConcurrentReuse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code := e.code(aliceSecret, 0)
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.gst(keys(alice), aliceSerial, code)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		var ae smithy.APIError
+		switch {
+		case err == nil:
+			ok++
+		case !errors.As(err, &ae) || ae.ErrorMessage() != mfafront.MsgBadCode:
+			t.Errorf("error = %v, want %q", err, mfafront.MsgBadCode)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d requests with one code got through, want 1", ok, n)
+	}
+	if got := e.front.UsedCodes(aliceSerial); !slices.Equal(got, []string{code}) {
+		t.Errorf("UsedCodes = %q, want [%s]", got, code)
 	}
 }
