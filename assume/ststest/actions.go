@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -31,9 +32,17 @@ func (v *validation) required(field, value string, minLen int) {
 	}
 }
 
-// duration checks DurationSeconds against 900..43200; the wording for a
+// maxAssumeDuration and maxSessionTokenDuration are the upper bounds of
+// DurationSeconds in the STS API reference: 12 h for AssumeRole*, 36 h for
+// GetSessionToken.
+const (
+	maxAssumeDuration       = 43200
+	maxSessionTokenDuration = 129600
+)
+
+// duration checks DurationSeconds against 900..max; the wording for a
 // value that is not a number is a guess.
-func (v *validation) duration(raw string) {
+func (v *validation) duration(raw string, max int) {
 	if raw == "" {
 		return
 	}
@@ -45,8 +54,41 @@ func (v *validation) duration(raw string) {
 	switch {
 	case n < 900:
 		*v = append(*v, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", n))
-	case n > 43200:
-		*v = append(*v, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200", n))
+	case n > max:
+		*v = append(*v, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to %d", n, max))
+	}
+}
+
+// serialRE and tokenCodeRE are the STS API reference's patterns for
+// SerialNumber and TokenCode.
+var (
+	serialRE    = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
+	tokenCodeRE = regexp.MustCompile(`^[\d]*$`)
+)
+
+// mfa checks the form of SerialNumber (9 to 256 characters) and TokenCode
+// (6 digits) as the API reference constrains them; whether they are right
+// is a front's business (package mfafront).
+func (v *validation) mfa(form url.Values) {
+	if sn, ok := form["SerialNumber"]; ok {
+		switch n := sn[0]; {
+		case len(n) < 9:
+			*v = append(*v, fmt.Sprintf("Value '%s' at 'serialNumber' failed to satisfy constraint: Member must have length greater than or equal to 9", n))
+		case len(n) > 256:
+			*v = append(*v, fmt.Sprintf("Value '%s' at 'serialNumber' failed to satisfy constraint: Member must have length less than or equal to 256", n))
+		case !serialRE.MatchString(n):
+			*v = append(*v, fmt.Sprintf("Value '%s' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]*", n))
+		}
+	}
+	if tc, ok := form["TokenCode"]; ok {
+		switch c := tc[0]; {
+		case len(c) < 6:
+			*v = append(*v, fmt.Sprintf("Value '%s' at 'tokenCode' failed to satisfy constraint: Member must have length greater than or equal to 6", c))
+		case len(c) > 6:
+			*v = append(*v, fmt.Sprintf("Value '%s' at 'tokenCode' failed to satisfy constraint: Member must have length less than or equal to 6", c))
+		case !tokenCodeRE.MatchString(c):
+			*v = append(*v, fmt.Sprintf("Value '%s' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*", c))
+		}
 	}
 }
 
@@ -67,7 +109,7 @@ func (s *Server) assumeRoleWithSAML(req Request) (any, *apiError) {
 	if req.SAMLAssertion == "" {
 		v.required("sAMLAssertion", "", 4)
 	}
-	v.duration(req.Form.Get("DurationSeconds"))
+	v.duration(req.Form.Get("DurationSeconds"), maxAssumeDuration)
 	if e := v.err(); e != nil {
 		return nil, e
 	}
@@ -127,11 +169,35 @@ func (s *Server) getCallerIdentity(r requestWithBody) (any, *apiError) {
 		return nil, e
 	}
 	resp := &callerIdentityXML{}
-	resp.Result.Arn = caller.PrincipalARN
-	resp.Result.UserID = caller.AssumedRoleID
-	if role, ok := parseRoleARN(caller.RoleARN); ok {
-		resp.Result.Account = role.account
+	resp.Result.Arn = caller.arn()
+	resp.Result.UserID = caller.userID()
+	resp.Result.Account = accountOf(caller.arn())
+	return resp, nil
+}
+
+func (s *Server) getSessionToken(r requestWithBody, req Request) (any, *apiError) {
+	var v validation
+	v.duration(req.Form.Get("DurationSeconds"), maxSessionTokenDuration)
+	v.mfa(req.Form)
+	if e := v.err(); e != nil {
+		return nil, e
 	}
+	caller, e := s.authenticate(r)
+	if e != nil {
+		return nil, e
+	}
+	if caller.user == nil {
+		// IAM User Guide, "Comparing the AWS STS API operations"; AWS's
+		// answer as quoted in aws/aws-sdk-net#1704 and aws/aws-sdk-php#1876.
+		return nil, &apiError{403, "AccessDenied", "Cannot call GetSessionToken with session credentials"}
+	}
+	d := 43200 * time.Second
+	if req.DurationSeconds > 0 {
+		d = time.Duration(req.DurationSeconds) * time.Second
+	}
+	is := s.issueForUser(*caller.user, s.now().Add(d))
+	resp := &sessionTokenResponseXML{}
+	resp.Result.Credentials = s.credentialsXML(is)
 	return resp, nil
 }
 
@@ -145,7 +211,8 @@ func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
 	if n := req.RoleSessionName; n != "" && !sessionCharsRE.MatchString(n) {
 		v = append(v, fmt.Sprintf("Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", n))
 	}
-	v.duration(req.Form.Get("DurationSeconds"))
+	v.duration(req.Form.Get("DurationSeconds"), maxAssumeDuration)
+	v.mfa(req.Form)
 	if e := v.err(); e != nil {
 		return nil, e
 	}
@@ -155,7 +222,7 @@ func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
 	}
 	if s.cfg.denied[req.RoleARN] {
 		// AWS's wording for a trust policy that does not name the caller.
-		return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.PrincipalARN, req.RoleARN)}
+		return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.arn(), req.RoleARN)}
 	}
 	role, ok := parseRoleARN(req.RoleARN)
 	if !ok {
@@ -166,14 +233,17 @@ func (s *Server) assumeRole(r requestWithBody, req Request) (any, *apiError) {
 	if req.DurationSeconds > 0 {
 		d = time.Duration(req.DurationSeconds) * time.Second
 	}
-	// Every caller here holds role credentials, so this is role chaining.
-	if d > time.Hour {
+	// Role chaining is AssumeRole with role credentials; long-term keys
+	// and GetSessionToken credentials get the role's full
+	// MaxSessionDuration (IAM User Guide, "Roles terms and concepts").
+	chained := caller.roleSession()
+	if chained && d > time.Hour {
 		return nil, errChainedDuration
 	}
 	if d > s.maxSessionDuration(req.RoleARN) {
 		return nil, errMaxSessionDuration
 	}
-	is := s.issue("AssumeRole", role, req.RoleSessionName, s.now().Add(d), true)
+	is := s.issue("AssumeRole", role, req.RoleSessionName, s.now().Add(d), chained)
 	resp := &assumeRoleResponseXML{}
 	resp.Result.AssumedRoleUser = assumedRoleUserXML{AssumedRoleID: is.AssumedRoleID, Arn: is.PrincipalARN}
 	resp.Result.Credentials = s.credentialsXML(is)
@@ -208,13 +278,59 @@ func parseRoleARN(s string) (roleARN, bool) {
 	return roleARN{arn: s, partition: parts[1], account: parts[4], name: name}, true
 }
 
+// accountOf returns the account field of an ARN, "" if it has none.
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// parseUserARN reads arn:<partition>:iam::<account>:user/<path/>name and
+// returns the name.
+func parseUserARN(s string) (string, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" ||
+		len(parts[4]) != 12 || !strings.HasPrefix(parts[5], "user/") {
+		return "", false
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return name, name != ""
+}
+
+// userIDFor returns a stable user id, "AIDA" and 17 characters, as IAM
+// gives each user.
+func userIDFor(arn string) string {
+	sum := sha256.Sum256([]byte(arn))
+	return "AIDA" + base32.StdEncoding.EncodeToString(sum[:])[:17]
+}
+
+// issueForUser makes and records GetSessionToken credentials of u.
+func (s *Server) issueForUser(u IAMUser, exp time.Time) Issued {
+	is := Issued{
+		Action:          "GetSessionToken",
+		AccessKeyID:     "ASIA" + rand.Text()[:16],
+		SecretAccessKey: randomBase64(30),
+		SessionToken:    "IQoJb3JpZ2luX2VjE" + randomBase64(300),
+		Expiration:      s.truncate(exp),
+		PrincipalARN:    u.ARN,
+		AssumedRoleID:   userIDFor(u.ARN),
+	}
+	s.record(is)
+	return is
+}
+
+func (s *Server) truncate(exp time.Time) time.Time {
+	if s.cfg.fractional {
+		return exp.Truncate(time.Microsecond).UTC()
+	}
+	return exp.Truncate(time.Second).UTC()
+}
+
 // issue makes and records credentials for a session of role.
 func (s *Server) issue(action string, role roleARN, session string, exp time.Time, chained bool) Issued {
-	if s.cfg.fractional {
-		exp = exp.Truncate(time.Microsecond)
-	} else {
-		exp = exp.Truncate(time.Second)
-	}
+	exp = s.truncate(exp)
 	roleID := roleIDFor(role.arn)
 	is := Issued{
 		Action:          action,

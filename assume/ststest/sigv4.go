@@ -17,16 +17,49 @@ type requestWithBody struct {
 	body []byte
 }
 
+// principal is who signed a request: a session this server issued, or an
+// IAM user with long-term keys (WithIAMUser).
+type principal struct {
+	// session is the issued session; zero for long-term keys.
+	session Issued
+	// user is the IAM user whose long-term keys signed, nil for a session.
+	user *IAMUser
+}
+
+// arn is the caller's identity as GetCallerIdentity answers it.
+func (p principal) arn() string {
+	if p.user != nil {
+		return p.user.ARN
+	}
+	return p.session.PrincipalARN
+}
+
+// userID is GetCallerIdentity's UserId: "AIDA…" for a user, "AROA…:<session>"
+// for a role session.
+func (p principal) userID() string {
+	if p.user != nil {
+		return userIDFor(p.user.ARN)
+	}
+	return p.session.AssumedRoleID
+}
+
+// roleSession reports whether the caller holds role credentials (from
+// AssumeRole, AssumeRoleWithSAML or Issue): AssumeRole with them is role
+// chaining. GetSessionToken credentials and long-term keys are not.
+func (p principal) roleSession() bool {
+	return p.user == nil && p.session.RoleARN != ""
+}
+
 // authenticate checks a SigV4-signed request against the credentials this
-// server issued and returns the caller's session.
-func (s *Server) authenticate(r requestWithBody) (Issued, *apiError) {
+// server issued and the IAM users' long-term keys, and returns the caller.
+func (s *Server) authenticate(r requestWithBody) (principal, *apiError) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return Issued{}, errMissingAuth
+		return principal{}, errMissingAuth
 	}
 	const algo = "AWS4-HMAC-SHA256 "
 	if !strings.HasPrefix(auth, algo) {
-		return Issued{}, errIncompleteSignature
+		return principal{}, errIncompleteSignature
 	}
 	fields := map[string]string{}
 	for _, f := range strings.Split(strings.TrimPrefix(auth, algo), ",") {
@@ -38,26 +71,42 @@ func (s *Server) authenticate(r requestWithBody) (Issued, *apiError) {
 	amzDate := r.Header.Get("X-Amz-Date")
 	if len(scope) != 5 || scope[4] != "aws4_request" || signed == "" || sig == "" ||
 		len(amzDate) < 8 || amzDate[:8] != scope[1] {
-		return Issued{}, errIncompleteSignature
+		return principal{}, errIncompleteSignature
 	}
-	caller, ok := s.findIssued(scope[0])
-	if !ok || r.Header.Get("X-Amz-Security-Token") != caller.SessionToken {
-		return Issued{}, errInvalidToken
+	if s.revoked(scope[0]) {
+		return principal{}, errInvalidToken
+	}
+	var caller principal
+	var secret string
+	token := r.Header.Get("X-Amz-Security-Token")
+	if u, ok := s.cfg.users[scope[0]]; ok {
+		// Long-term keys carry no session token; one sent along is not
+		// theirs.
+		if token != "" {
+			return principal{}, errInvalidToken
+		}
+		caller.user, secret = &u, u.SecretAccessKey
+	} else {
+		is, ok := s.findIssued(scope[0])
+		if !ok || token != is.SessionToken {
+			return principal{}, errInvalidToken
+		}
+		caller.session, secret = is, is.SecretAccessKey
 	}
 
 	canonical := canonicalRequest(r, strings.Split(signed, ";"))
 	sum := sha256.Sum256([]byte(canonical))
 	stringToSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hex.EncodeToString(sum[:])
-	key := []byte("AWS4" + caller.SecretAccessKey)
+	key := []byte("AWS4" + secret)
 	for _, part := range scope[1:] {
 		key = hmacSHA256(key, part)
 	}
 	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
 	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return Issued{}, errSignatureMismatch
+		return principal{}, errSignatureMismatch
 	}
-	if !s.now().Before(caller.Expiration) {
-		return Issued{}, errExpiredToken
+	if caller.user == nil && !s.now().Before(caller.session.Expiration) {
+		return principal{}, errExpiredToken
 	}
 	return caller, nil
 }

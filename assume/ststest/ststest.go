@@ -10,14 +10,30 @@
 //   - AssumeRoleWithSAML: fully, as above. Signatures on the assertion are
 //     not checked. A signed request is answered as AWS does (the signature
 //     is ignored), but its Authorization header is recorded for tests.
-//   - GetCallerIdentity: for credentials this server issued. The request's
-//     SigV4 signature is checked against the issued secret and session
-//     token, so a wrongly stored key fails as it would at AWS.
-//   - AssumeRole: minimal. The caller must sign with issued credentials;
-//     every role trusts every caller, except those WithDeniedRole names;
-//     role chaining is limited to one hour and each role's
-//     MaxSessionDuration applies. No policies or tags; ExternalId,
-//     SerialNumber and TokenCode are recorded (Request.Form), not checked.
+//   - GetCallerIdentity: for credentials this server issued and for the
+//     long-term keys of IAM users WithIAMUser adds. The request's SigV4
+//     signature is checked against the issued secret and session token
+//     (or the user's secret, with no session token), so a wrongly stored
+//     key fails as it would at AWS. A user's keys, and GetSessionToken
+//     credentials, answer the user's ARN, UserId ("AIDA…") and account.
+//   - GetSessionToken: signed with an IAM user's long-term keys only;
+//     session credentials get AccessDenied. DurationSeconds is
+//     900–129600 (default 43200). The credentials it issues (Action
+//     "GetSessionToken") are the user's.
+//   - AssumeRole: minimal. The caller must sign with issued credentials or
+//     a user's long-term keys; every role trusts every caller, except
+//     those WithDeniedRole names. Each role's MaxSessionDuration applies,
+//     and role chaining (signing with credentials from AssumeRole,
+//     AssumeRoleWithSAML or Issue) is limited to one hour; long-term keys
+//     and GetSessionToken credentials are not role chaining, as at AWS.
+//     No policies or tags; ExternalId is recorded (Request.Form), not
+//     checked.
+//   - MFA: SerialNumber and TokenCode are checked for their form only
+//     (AWS's length and pattern constraints) and recorded; whether the
+//     device is the caller's and the code is right is left to a front
+//     such as package mfafront.
+//   - Server.RevokeKey: a deleted access key; requests signed with it
+//     answer InvalidClientTokenId.
 //
 // Any other action answers InvalidAction.
 package ststest
@@ -81,21 +97,34 @@ type Issued struct {
 	SessionToken    string
 	// Expiration is exactly what the response said.
 	Expiration time.Time
-	// RoleARN is the role assumed.
+	// RoleARN is the role assumed; "" for GetSessionToken.
 	RoleARN string
 	// PrincipalARN and AssumedRoleID are the session's ARN and id
-	// ("AROA…:<session name>").
+	// ("AROA…:<session name>"). For GetSessionToken they are the user's
+	// ARN and id ("AIDA…"), as GetCallerIdentity answers them.
 	PrincipalARN  string
 	AssumedRoleID string
 	SessionName   string
-	// Chained is true for sessions made by AssumeRole with issued credentials.
+	// Chained is true for sessions made by AssumeRole with role
+	// credentials (role chaining), not with long-term keys or
+	// GetSessionToken credentials.
 	Chained bool
+}
+
+// IAMUser is an IAM user with long-term access keys.
+type IAMUser struct {
+	// ARN is the user's, e.g. "arn:aws:iam::111111111111:user/alice".
+	ARN string
+	// AccessKeyID ("AKIA…") and SecretAccessKey are the user's keys.
+	AccessKeyID     string
+	SecretAccessKey string
 }
 
 // Option changes how the server behaves.
 type Option func(*config)
 
 type config struct {
+	users      map[string]IAMUser // by access key id
 	maxSession map[string]time.Duration
 	denied     map[string]bool
 	latency    time.Duration
@@ -111,6 +140,13 @@ type config struct {
 // make even a 1h request fail.
 func WithMaxSessionDuration(roleARN string, d time.Duration) Option {
 	return func(c *config) { c.maxSession[roleARN] = d }
+}
+
+// WithIAMUser adds an IAM user whose long-term keys sign requests
+// (GetSessionToken, AssumeRole, GetCallerIdentity). A malformed ARN fails
+// the test when the server starts.
+func WithIAMUser(u IAMUser) Option {
+	return func(c *config) { c.users[u.AccessKeyID] = u }
 }
 
 // WithDeniedRole makes AssumeRole of roleARN fail with AccessDenied, as
@@ -166,15 +202,22 @@ type Server struct {
 	mu       sync.Mutex
 	requests []Request
 	issued   []Issued
+	revokedK map[string]bool
 }
 
 // NewServer starts a fake STS, plain HTTP unless WithTLS is given. It is
 // closed when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{t: t, cfg: config{maxSession: map[string]time.Duration{}, denied: map[string]bool{}, clock: time.Now}}
+	s := &Server{t: t, revokedK: map[string]bool{}, cfg: config{
+		users: map[string]IAMUser{}, maxSession: map[string]time.Duration{}, denied: map[string]bool{}, clock: time.Now}}
 	for _, o := range opts {
 		o(&s.cfg)
+	}
+	for _, u := range s.cfg.users {
+		if _, ok := parseUserARN(u.ARN); !ok || u.AccessKeyID == "" || u.SecretAccessKey == "" {
+			t.Fatalf("ststest: WithIAMUser(%+v): want a user ARN and both keys", u)
+		}
 	}
 	if s.cfg.tls {
 		s.hs = httptest.NewTLSServer(s)
@@ -203,6 +246,22 @@ func (s *Server) Requests() []Request {
 		out[i] = r
 	}
 	return out
+}
+
+// RevokeKey deletes an access key, a user's long-term one or issued
+// credentials': afterwards requests signed with it answer
+// InvalidClientTokenId, as AWS answers for a deleted key. Credentials
+// obtained with it earlier stay valid.
+func (s *Server) RevokeKey(accessKeyID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revokedK[accessKeyID] = true
+}
+
+func (s *Server) revoked(accessKeyID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.revokedK[accessKeyID]
 }
 
 // Issued returns a copy of every set of credentials handed out so far.
@@ -278,6 +337,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp, aerr = s.getCallerIdentity(requestWithBody{r, body})
 	case req.Action == "AssumeRole":
 		resp, aerr = s.assumeRole(requestWithBody{r, body}, req)
+	case req.Action == "GetSessionToken":
+		resp, aerr = s.getSessionToken(requestWithBody{r, body}, req)
 	default:
 		aerr = &apiError{status: 400, code: "InvalidAction",
 			message: fmt.Sprintf("Could not find operation %s for version %s", req.Action, req.Version)}

@@ -140,10 +140,10 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name:        "unknown action",
-			form:        url.Values{"Action": {"GetSessionToken"}, "Version": {"2011-06-15"}},
+			form:        url.Values{"Action": {"GetFederationToken"}, "Version": {"2011-06-15"}},
 			wantStatus:  400,
 			wantCode:    "InvalidAction",
-			wantMessage: "Could not find operation GetSessionToken for version 2011-06-15",
+			wantMessage: "Could not find operation GetFederationToken for version 2011-06-15",
 		},
 		{
 			name:        "forced failure",

@@ -92,6 +92,14 @@ type assumeRoleResponseXML struct {
 	Metadata responseMetadata `xml:"ResponseMetadata"`
 }
 
+type sessionTokenResponseXML struct {
+	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ GetSessionTokenResponse"`
+	Result  struct {
+		Credentials credentialsXML `xml:"Credentials"`
+	} `xml:"GetSessionTokenResult"`
+	Metadata responseMetadata `xml:"ResponseMetadata"`
+}
+
 type callerIdentityXML struct {
 	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ GetCallerIdentityResponse"`
 	Result  struct {
@@ -102,9 +110,10 @@ type callerIdentityXML struct {
 	Metadata responseMetadata `xml:"ResponseMetadata"`
 }
 
-func (r *samlResponseXML) setRequestID(id string)       { r.Metadata.RequestID = id }
-func (r *assumeRoleResponseXML) setRequestID(id string) { r.Metadata.RequestID = id }
-func (r *callerIdentityXML) setRequestID(id string)     { r.Metadata.RequestID = id }
+func (r *samlResponseXML) setRequestID(id string)         { r.Metadata.RequestID = id }
+func (r *assumeRoleResponseXML) setRequestID(id string)   { r.Metadata.RequestID = id }
+func (r *callerIdentityXML) setRequestID(id string)       { r.Metadata.RequestID = id }
+func (r *sessionTokenResponseXML) setRequestID(id string) { r.Metadata.RequestID = id }
 
 // htmlErrorPage is what moto_server (Flask/werkzeug) sends when its code
 // raises.
@@ -123,15 +132,25 @@ func newRequestID() string {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *apiError) {
+	WriteError(w, e.status, e.code, e.message)
+}
+
+// WriteError answers with STS's XML error body for code and message and
+// the HTTP status, as the fake STS writes its own errors: Type "Sender"
+// (or "Receiver" for a status of 500 and above), a fresh RequestId, also in
+// the X-Amzn-Requestid header. Other fakes in front of STS (package
+// mfafront) answer with it.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
 	var r errorResponse
 	r.Error.Type = "Sender"
-	if e.status >= 500 {
+	if status >= 500 {
 		r.Error.Type = "Receiver"
 	}
-	r.Error.Code = e.code
-	r.Error.Message = e.message
+	r.Error.Code = code
+	r.Error.Message = message
 	r.RequestID = newRequestID()
-	s.writeBody(w, e.status, r.RequestID, r)
+	// An errorResponse always marshals.
+	_ = writeBody(w, status, r.RequestID, r)
 }
 
 func (s *Server) writeXML(w http.ResponseWriter, status int, v any) {
@@ -139,21 +158,23 @@ func (s *Server) writeXML(w http.ResponseWriter, status int, v any) {
 	if m, ok := v.(interface{ setRequestID(string) }); ok {
 		m.setRequestID(id)
 	}
-	s.writeBody(w, status, id, v)
+	if err := writeBody(w, status, id, v); err != nil {
+		s.t.Errorf("ststest: %v", err)
+	}
 }
 
-func (s *Server) writeBody(w http.ResponseWriter, status int, requestID string, v any) {
+func writeBody(w http.ResponseWriter, status int, requestID string, v any) error {
 	b, err := xml.MarshalIndent(v, "", "  ")
 	if err != nil {
-		s.t.Errorf("ststest: marshal %T: %v", v, err)
 		http.Error(w, "ststest: marshal failed", http.StatusInternalServerError)
-		return
+		return fmt.Errorf("marshal %T: %w", v, err)
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	_, _ = io.WriteString(w, "\n")
+	return nil
 }
 
 func (s *Server) formatExpiration(t time.Time) string {
