@@ -148,13 +148,20 @@ func TestAssumeRoleDurationByCaller(t *testing.T) {
 		{name: "long-term keys 12h", caller: func(*testing.T, *ststest.Server) aws.Credentials { return userCreds(alice) }, duration: 43200},
 		{name: "long-term keys over MaxSessionDuration", role: "arn:aws:iam::111111111111:role/Default", caller: func(*testing.T, *ststest.Server) aws.Credentials { return userCreds(alice) },
 			duration: 7200, wantMessage: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
-		{name: "GetSessionToken credentials 12h", caller: func(t *testing.T, srv *ststest.Server) aws.Credentials {
+		{name: "GetSessionToken credentials 12h: 1h at most, as for role chaining", caller: func(t *testing.T, srv *ststest.Server) aws.Credentials {
 			out, err := sdkClient(srv, userCreds(alice)).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return stsCreds(out)
-		}, duration: 43200},
+		}, duration: 43200, wantMessage: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
+		{name: "GetSessionToken credentials 1h", caller: func(t *testing.T, srv *ststest.Server) aws.Credentials {
+			out, err := sdkClient(srv, userCreds(alice)).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return stsCreds(out)
+		}, duration: 3600, wantChained: true},
 		{name: "role credentials 2h", caller: func(t *testing.T, srv *ststest.Server) aws.Credentials {
 			is := samlCredentials(t, srv)
 			return aws.Credentials{AccessKeyID: is.AccessKeyID, SecretAccessKey: is.SecretAccessKey, SessionToken: is.SessionToken}

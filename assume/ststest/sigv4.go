@@ -43,11 +43,16 @@ func (p principal) userID() string {
 	return p.session.AssumedRoleID
 }
 
-// roleSession reports whether the caller holds role credentials (from
-// AssumeRole, AssumeRoleWithSAML or Issue): AssumeRole with them is role
-// chaining. GetSessionToken credentials and long-term keys are not.
+// roleSession reports whether the caller holds temporary credentials
+// (from AssumeRole, AssumeRoleWithSAML, Issue or GetSessionToken): AWS
+// limits a role assumed with them to 1 hour, as for role chaining ("Users
+// that use MFA with the AWS CLI use temporary credentials to assume
+// another role. The temporary credentials use the AWS STS GetSessionToken
+// API and are limited to 1 hour", AWS knowledge center,
+// iam-role-chaining-limit). Only long-term keys get the role's
+// MaxSessionDuration.
 func (p principal) roleSession() bool {
-	return p.user == nil && p.session.RoleARN != ""
+	return p.user == nil
 }
 
 // authenticate checks a SigV4-signed request against the credentials this

@@ -23,9 +23,10 @@
 //   - AssumeRole: minimal. The caller must sign with issued credentials or
 //     a user's long-term keys; every role trusts every caller, except
 //     those WithDeniedRole names. Each role's MaxSessionDuration applies,
-//     and role chaining (signing with credentials from AssumeRole,
-//     AssumeRoleWithSAML or Issue) is limited to one hour; long-term keys
-//     and GetSessionToken credentials are not role chaining, as at AWS.
+//     and a role assumed with temporary credentials (from AssumeRole,
+//     AssumeRoleWithSAML, Issue or GetSessionToken) is limited to one
+//     hour, as at AWS; only long-term keys get the role's
+//     MaxSessionDuration.
 //     No policies or tags; ExternalId is recorded (Request.Form), not
 //     checked.
 //   - MFA: SerialNumber and TokenCode are checked for their form only
@@ -105,9 +106,8 @@ type Issued struct {
 	PrincipalARN  string
 	AssumedRoleID string
 	SessionName   string
-	// Chained is true for sessions made by AssumeRole with role
-	// credentials (role chaining), not with long-term keys or
-	// GetSessionToken credentials.
+	// Chained is true for sessions made by AssumeRole with temporary
+	// credentials (capped at one hour), not with long-term keys.
 	Chained bool
 }
 

@@ -30,8 +30,9 @@
 //     AssumeRole with MFA, or a role session assumed with such
 //     credentials); otherwise AccessDenied "User: <caller> is not
 //     authorized to perform: sts:AssumeRole on resource: <role>".
-//   - DurationSeconds: GetSessionToken 900–129600; AssumeRole with role
-//     credentials the front saw issued at most 3600 (role chaining).
+//   - DurationSeconds: GetSessionToken 900–129600; AssumeRole with
+//     temporary credentials the front saw issued (GetSessionToken's too,
+//     as at AWS) at most 3600.
 //     moto checks neither.
 //   - GetSessionToken with session credentials the front saw issued:
 //     AccessDenied "Cannot call GetSessionToken with session credentials".
@@ -297,7 +298,7 @@ func (f *Front) check(form url.Values, keyID string, who caller, known bool) (st
 			return "", 0, &refusal{400, "ValidationError", fmt.Sprintf("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900", n)}
 		case action == "GetSessionToken" && n > 129600:
 			return "", 0, &refusal{400, "ValidationError", fmt.Sprintf("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 129600", n)}
-		case action == "AssumeRole" && who.roleSession && n > 3600:
+		case action == "AssumeRole" && who.session && n > 3600:
 			return "", 0, &refusal{400, "ValidationError", msgChained}
 		}
 	}

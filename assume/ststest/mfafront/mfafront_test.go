@@ -231,10 +231,16 @@ func TestFront(t *testing.T) {
 			_, err := e.assume(keys(alice), mfaRole, aliceSerial, e.code(aliceSecret, 0), 43200)
 			return err
 		}},
-		{name: "MFA role from an MFA session for 12h", wantUsed: []int{0}, run: func(e *env) error {
-			_, err := e.assume(e.mfaSession(true), mfaRole, "", "", 43200)
+		{name: "MFA role from an MFA session for 1h", wantUsed: []int{0}, run: func(e *env) error {
+			_, err := e.assume(e.mfaSession(true), mfaRole, "", "", 3600)
 			return err
 		}},
+		{name: "MFA role from an MFA session for 12h: 1h at most", wantUsed: []int{0}, wantCode: "ValidationError", wantStatus: 400,
+			wantMessage: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+			run: func(e *env) error {
+				_, err := e.assume(e.mfaSession(true), mfaRole, "", "", 43200)
+				return err
+			}},
 		{name: "MFA role from a session without MFA", wantCode: "AccessDenied", wantStatus: 403,
 			wantMessage: "User: " + aliceARN + " is not authorized to perform: sts:AssumeRole on resource: " + mfaRole,
 			run: func(e *env) error {
