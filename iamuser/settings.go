@@ -7,7 +7,6 @@ package iamuser
 
 import (
 	"cmp"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -178,11 +177,3 @@ func shortDuration(d time.Duration) string {
 // KeyringItem is the name of the keyring item holding the long-term keys
 // of profile name.
 func KeyringItem(name string) string { return "iam-user:" + name }
-
-// describe names what a login of s does, for messages.
-func (s *Settings) describe() string {
-	if s.RoleARN != "" {
-		return fmt.Sprintf("AssumeRole of %s", s.RoleARN)
-	}
-	return "GetSessionToken"
-}

@@ -81,17 +81,6 @@ func (e *iamEnv) code() string {
 	return c
 }
 
-// stsCalls counts the front's requests of action.
-func (e *iamEnv) stsCalls(action string) int {
-	n := 0
-	for _, r := range e.front.Requests() {
-		if r.Action == action {
-			n++
-		}
-	}
-	return n
-}
-
 // assertNoSecret fails if the secret key or the TOTP secret shows in
 // the output or the files.
 func (e *iamEnv) assertNoSecret() {
