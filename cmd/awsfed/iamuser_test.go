@@ -42,7 +42,7 @@ func (e *iamEnv) now() time.Time { return time.Now().Add(e.ahead) }
 // nextCode moves the clocks to the next TOTP step.
 func (e *iamEnv) nextCode() { e.ahead += 30 * time.Second }
 
-func newIAMEnv(t *testing.T) *iamEnv {
+func newIAMEnv(t testing.TB) *iamEnv {
 	t.Helper()
 	e := &iamEnv{testEnv: newTestEnv(t, generictest.Options{},
 		ststest.WithIAMUser(ststest.IAMUser{ARN: iamUserARN, AccessKeyID: iamKeyID, SecretAccessKey: iamSecret}),
@@ -301,4 +301,28 @@ func TestIAMUserPrompt(t *testing.T) {
 		t.Errorf("stderr:\n%s", e.errOut)
 	}
 	e.assertNoSecret()
+}
+
+// BenchmarkIAMUserLogin is a whole awsfed login --no-prompt of an IAM
+// user's session in one process: settings, the keys from the keyring, a
+// TOTP code claimed in the ledger, one GetSessionToken through the front,
+// and the credentials file written with its fsyncs. Each run takes the
+// next TOTP step (the clock moves), since a code is never sent twice.
+func BenchmarkIAMUserLogin(b *testing.B) {
+	e := newIAMEnv(b)
+	e.configure()
+	e.env["AWSFED_TOTP_SECRET"] = iamTOTPSecret
+	if code := e.run("login", "--profile", "base", "--no-prompt"); code != 0 {
+		b.Fatalf("first login: exit %d: %s", code, e.errOut)
+	}
+	before := len(e.front.Requests())
+	b.ResetTimer()
+	for b.Loop() {
+		e.nextCode()
+		if code := e.run("login", "--profile", "base", "--no-prompt", "--force"); code != 0 {
+			b.Fatalf("login: exit %d: %s", code, e.errOut)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(e.front.Requests())-before)/float64(b.N), "sts-requests/op")
 }
