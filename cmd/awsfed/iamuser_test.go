@@ -134,6 +134,15 @@ func TestIAMUserConfigureLoginChain(t *testing.T) {
 	}
 	e.assertNoSecret()
 
+	// Still valid: nothing sent, the keyring not asked.
+	gets, sent := e.keyring.gets, len(e.front.Requests())
+	if code := e.run("login", "--profile", "base", "--no-prompt", "--skip-if-valid", "30m"); code != 0 {
+		t.Fatalf("login --skip-if-valid: exit %d: %s", code, e.errOut)
+	}
+	if e.keyring.gets != gets || len(e.front.Requests()) != sent {
+		t.Errorf("--skip-if-valid read the keyring %d times and sent %d requests, want none", e.keyring.gets-gets, len(e.front.Requests())-sent)
+	}
+
 	// A chain on it: one MFA session, then a 1-hour hop.
 	e.write(e.config, e.read(e.config)+"\n[profile hop]\nrole_arn = "+handsonRole+"\nsource_profile = base\n")
 	if code := e.run("credential-process", "--profile", "hop"); code != 0 || !strings.Contains(e.out.String(), `"AccessKeyId":"ASIA`) {
