@@ -150,12 +150,7 @@ func (s *Settings) Changes() []awsconfig.Change {
 	if s.durationFlag {
 		want = append(want, awsconfig.KV{Key: profile.KeyDuration, Value: shortDuration(s.Duration)})
 	}
-	var set []awsconfig.KV
-	for _, kv := range want {
-		if kv.Value != "" && s.profile.Config(kv.Key) != kv.Value {
-			set = append(set, kv)
-		}
-	}
+	set := s.profile.Missing(want)
 	if len(set) == 0 {
 		return nil
 	}

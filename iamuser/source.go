@@ -91,16 +91,7 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 
 // save saves the settings the login used in the profile.
 func (src *Source) save() error {
-	changes := src.Settings.Changes()
-	if len(changes) == 0 {
-		return nil
-	}
-	notes, err := awsconfig.Update(src.Settings.Paths.Config, changes, awsconfig.UpdateOptions{})
-	ui.Notes(src.Status, notes...)
-	if err != nil {
-		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
-	}
-	return nil
+	return renew.SaveSettings(src.Status, src.Settings.Paths.Config, src.Settings.Changes())
 }
 
 var notSessionName = regexp.MustCompile(`[^\w+=,.@-]+`)

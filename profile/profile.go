@@ -156,6 +156,19 @@ func (p *Profile) has(key string) bool {
 	return inCreds || inConfig
 }
 
+// Missing returns the settings of want that the profile's config section
+// does not hold with that value, leaving out empty values: what a login
+// still has to save.
+func (p *Profile) Missing(want []awsconfig.KV) []awsconfig.KV {
+	var set []awsconfig.KV
+	for _, kv := range want {
+		if kv.Value != "" && p.Config(kv.Key) != kv.Value {
+			set = append(set, kv)
+		}
+	}
+	return set
+}
+
 // IsAWSFed reports whether awsfed logs into the profile: its config
 // section has an awsfed_* or google_config.* key other than the marker
 // awsfed_sso_from (KeySSOFrom), which a standard SSO profile that the AWS

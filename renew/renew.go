@@ -139,3 +139,19 @@ func (r *Renewer) Ensure(ctx context.Context, minValid time.Duration, force bool
 	}
 	return out, nil
 }
+
+// SaveSettings writes changes, the settings a Source's login used, into
+// the config file at configPath, once the credentials are stored (a
+// Retrieved.Stored step), saying the write's notes on status. Nothing to
+// change writes nothing.
+func SaveSettings(status io.Writer, configPath string, changes []awsconfig.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	notes, err := awsconfig.Update(configPath, changes, awsconfig.UpdateOptions{})
+	ui.Notes(status, notes...)
+	if err != nil {
+		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package signin
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
-	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // Source is the SAML sign-in as a credential source for package renew:
@@ -86,19 +84,9 @@ func (src *Source) saveSettings(role idp.Role, region string) error {
 	if f.Region != "" || !s.regionInProfile {
 		want = append(want, awsconfig.KV{Key: profile.KeyRegion, Value: region})
 	}
-	var set []awsconfig.KV
-	for _, kv := range want {
-		if kv.Value != "" && s.profile.Section().Get(kv.Key) != kv.Value {
-			set = append(set, kv)
-		}
-	}
+	set := s.profile.Missing(want)
 	if len(set) == 0 {
 		return nil
 	}
-	notes, err := awsconfig.Update(s.Paths.Config, []awsconfig.Change{{Section: awsconfig.ConfigSection(s.Profile), Set: set}}, awsconfig.UpdateOptions{})
-	ui.Notes(src.Signer.Streams.ErrOut, notes...)
-	if err != nil {
-		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
-	}
-	return nil
+	return renew.SaveSettings(src.Signer.Streams.ErrOut, s.Paths.Config, []awsconfig.Change{{Section: awsconfig.ConfigSection(s.Profile), Set: set}})
 }

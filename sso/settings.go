@@ -201,13 +201,7 @@ func (s *Settings) Changes(accountID, roleName string) []awsconfig.Change {
 	if s.regionFlag || s.profile.Config(profile.KeyRegion) == "" {
 		want = append(want, awsconfig.KV{Key: profile.KeyRegion, Value: s.Region})
 	}
-	var set []awsconfig.KV
-	for _, kv := range want {
-		if kv.Value != "" && s.profile.Config(kv.Key) != kv.Value {
-			set = append(set, kv)
-		}
-	}
-	if len(set) > 0 {
+	if set := s.profile.Missing(want); len(set) > 0 {
 		out = append(out, awsconfig.Change{Section: awsconfig.ConfigSection(s.Profile), Set: set})
 	}
 	return out

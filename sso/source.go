@@ -160,16 +160,7 @@ func (ar AccountRole) Label() string {
 
 // save saves the settings the login used.
 func (src *Source) save(account, role string) error {
-	changes := src.Settings.Changes(account, role)
-	if len(changes) == 0 {
-		return nil
-	}
-	notes, err := awsconfig.Update(src.Settings.Paths.Config, changes, awsconfig.UpdateOptions{})
-	ui.Notes(src.Status, notes...)
-	if err != nil {
-		return fmt.Errorf("the credentials were written, but saving the login settings failed: %w", err)
-	}
-	return nil
+	return renew.SaveSettings(src.Status, src.Settings.Paths.Config, src.Settings.Changes(account, role))
 }
 
 // AccountRoles signs in if needed (saving the session's settings then)
