@@ -67,7 +67,11 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 		if s.MFASerial == "" || !assume.IsMFACodeRejected(err) {
 			break
 		}
-		ui.Notes(src.Status, "STS refused the MFA code (wrong, or used before); trying the next one")
+		// Said only when there is a next one: a single code given for
+		// the run is refused with one line, the error.
+		if m, ok := src.Codes.(interface{ More() bool }); !ok || m.More() {
+			ui.Notes(src.Status, "STS refused the MFA code (wrong, or used before); trying the next one")
+		}
 	}
 	if assume.IsMFADeviceWrong(err) {
 		return nil, &DeviceError{Err: err}

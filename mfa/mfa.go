@@ -245,6 +245,21 @@ func (c *Codes) Code(ctx context.Context, label string) (string, error) {
 	return code, nil
 }
 
+// More reports whether Code may hand out another code: one more is
+// allowed, and a source is left (an unsent Fixed code, the secret or the
+// prompt). False means the next Code call reports the refusal.
+func (c *Codes) More() bool {
+	maxAttempts := c.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = defaultMaxAttempts
+	}
+	if c.sent >= maxAttempts {
+		return false
+	}
+	fixed := strings.Join(strings.Fields(c.Fixed), "") != "" && !c.fixedSent
+	return fixed || c.Secret != nil || c.Prompt != nil
+}
+
 // used reports whether Used says code was sent before.
 func (c *Codes) used(code string) bool { return c.Used != nil && c.Used(code) }
 

@@ -500,3 +500,40 @@ func errorHint(err error) string {
 	}
 	return ""
 }
+
+// TestCodes_More says whether another code can come: not after the one
+// code given for the run, nor once MaxAttempts codes went out; yes while
+// the secret or the prompt is left.
+func TestCodes_More(t *testing.T) {
+	ctx := context.Background()
+	secret := func(context.Context) (string, error) { return "JBSWY3DPEHPK3PXP", nil }
+	step := int64(1700000000)
+	clock := func() time.Time { step += 30; return time.Unix(step, 0) }
+	tests := []struct {
+		name  string
+		c     *Codes
+		sends int
+		want  bool
+	}{
+		{name: "fixed, unsent", c: &Codes{Fixed: "123456"}, sends: 0, want: true},
+		{name: "fixed, sent", c: &Codes{Fixed: "123456"}, sends: 1, want: false},
+		{name: "fixed then the secret", c: &Codes{Fixed: "123456", Secret: secret, Now: clock}, sends: 1, want: true},
+		{name: "secret, attempts used up", c: &Codes{Secret: secret, Now: clock, MaxAttempts: 2}, sends: 2, want: false},
+		{name: "nothing at all", c: &Codes{}, sends: 0, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range tt.sends {
+				if _, err := tt.c.Code(ctx, "authenticator code"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := tt.c.More(); got != tt.want {
+				t.Errorf("More() = %v, want %v", got, tt.want)
+			}
+			if _, err := tt.c.Code(ctx, "authenticator code"); (err == nil) != tt.want {
+				t.Errorf("More() = %v, but the next Code gave error %v", tt.want, err)
+			}
+		})
+	}
+}

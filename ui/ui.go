@@ -122,10 +122,16 @@ func Notes(w io.Writer, notes ...string) {
 
 // ResultLine says on w that credentials acting as arn went into where,
 // and when they expire, in now's time zone and from now:
-// "Assumed ARN into WHERE; expires 2026-11-22 21:04 JST (in 12h0m)".
+// "Assumed ARN into WHERE; expires 2026-11-22 21:04 JST (in 12h0m)". An
+// arn not known (STS did not say, as for a GetSessionToken session whose
+// identity could not be asked) gives "Got credentials into WHERE; …".
 func ResultLine(w io.Writer, now time.Time, arn, where string, exp time.Time) {
-	fmt.Fprintf(w, "Assumed %s into %s; expires %s (in %s)\n",
-		arn, where, exp.In(now.Location()).Format("2006-01-02 15:04 MST"), HumanDuration(exp.Sub(now)))
+	what := "Assumed " + arn
+	if arn == "" {
+		what = "Got credentials"
+	}
+	fmt.Fprintf(w, "%s into %s; expires %s (in %s)\n",
+		what, where, exp.In(now.Location()).Format("2006-01-02 15:04 MST"), HumanDuration(exp.Sub(now)))
 }
 
 // HumanDuration prints d rounded to the minute as "1h0m" or "12m", or

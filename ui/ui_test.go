@@ -144,3 +144,20 @@ func TestStreams_StartSpinner(t *testing.T) {
 		}
 	})
 }
+
+// TestResultLine names the identity when it is known, and never leaves a
+// gap where it is not.
+func TestResultLine(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 4, 0, 0, time.UTC)
+	exp := now.Add(12 * time.Hour)
+	for arn, want := range map[string]string{
+		"arn:aws:sts::111111111111:assumed-role/r/alice": "Assumed arn:aws:sts::111111111111:assumed-role/r/alice into profile base; expires 2026-11-22 21:04 UTC (in 12h0m)\n",
+		"": "Got credentials into profile base; expires 2026-11-22 21:04 UTC (in 12h0m)\n",
+	} {
+		var b bytes.Buffer
+		ResultLine(&b, now, arn, "profile base", exp)
+		if b.String() != want {
+			t.Errorf("ResultLine(%q) = %q, want %q", arn, b.String(), want)
+		}
+	}
+}
