@@ -297,3 +297,14 @@ func oneLine(s, secret string) string {
 	}
 	return s
 }
+
+// Unreachable reports whether err is a request that got no answer (a
+// refused connection, a failed DNS lookup, a timeout), with the endpoint
+// it went to and the cause in a few words.
+func Unreachable(err error) (endpoint, cause string, ok bool) {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return "", "", false
+	}
+	return endpointOfString(ue.URL), netCause(ue), true
+}

@@ -78,7 +78,7 @@ func LoadKeys(ctx context.Context, kr Keyring, name string) (Keys, error) {
 	case errors.Is(err, keyring.ErrNotFound):
 		return Keys{}, profile.Errorf("the OS keyring holds no access keys for profile %s: store them with awsfed configure iam-user --profile %s --access-key-id AKIA… --secret-stdin", name, name)
 	case err != nil:
-		return Keys{}, fmt.Errorf("read the access keys of profile %s from the OS keyring: %w; awsfed keeps them nowhere else", name, err)
+		return Keys{}, fmt.Errorf("read the access keys of profile %s from the OS keyring: %w; awsfed keeps them nowhere else: run it where the keyring runs (a desktop session, or a Secret Service such as gnome-keyring-daemon started in this one)", name, err)
 	}
 	var k Keys
 	if err := json.Unmarshal([]byte(raw), &k); err != nil || k.Check() != nil {
@@ -112,6 +112,9 @@ func Verify(ctx context.Context, o assume.ClientOptions, k Keys) (string, error)
 	case errors.As(err, &ae):
 		return "", &VerifyError{KeyID: k.AccessKeyID, Code: ae.ErrorCode()}
 	case err != nil:
+		if endpoint, cause, ok := assume.Unreachable(err); ok {
+			return "", fmt.Errorf("could not reach STS at %s to check the access key %s: %s; check the network and AWS_ENDPOINT_URL_STS, or pass --no-verify", endpoint, k.AccessKeyID, cause)
+		}
 		return "", fmt.Errorf("check the access key %s with STS: %w", k.AccessKeyID, err)
 	}
 	return aws.ToString(out.Arn), nil
