@@ -2,7 +2,9 @@
 // AWS does and forwards every request it lets through, byte for byte, to
 // an upstream STS: strict moto_server in integration tests (moto ignores
 // SerialNumber and TokenCode), ststest in unit tests. It does not re-sign,
-// so the upstream's SigV4 check still sees the client's own signature.
+// so the upstream's SigV4 check still sees the client's own signature;
+// the one exception, GetSessionToken minted through a stand-in role when
+// Options.SessionRoles asks for it, is described below.
 //
 // What is checked, for GetSessionToken and AssumeRole:
 //
