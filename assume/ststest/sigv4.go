@@ -99,6 +99,18 @@ func (s *Server) authenticate(r requestWithBody) (principal, *apiError) {
 		caller.session, secret = is, is.SecretAccessKey
 	}
 
+	if !signatureMatches(r, secret, amzDate, scope, signed, sig) {
+		return principal{}, errSignatureMismatch
+	}
+	if caller.user == nil && !s.now().Before(caller.session.Expiration) {
+		return principal{}, errExpiredToken
+	}
+	return caller, nil
+}
+
+// signatureMatches reports whether sig is the SigV4 signature of r with
+// secret, for the credential scope and signed headers given.
+func signatureMatches(r requestWithBody, secret, amzDate string, scope []string, signed, sig string) bool {
 	canonical := canonicalRequest(r, strings.Split(signed, ";"))
 	sum := sha256.Sum256([]byte(canonical))
 	stringToSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hex.EncodeToString(sum[:])
@@ -107,13 +119,38 @@ func (s *Server) authenticate(r requestWithBody) (principal, *apiError) {
 		key = hmacSHA256(key, part)
 	}
 	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return principal{}, errSignatureMismatch
+	return hmac.Equal([]byte(want), []byte(sig))
+}
+
+// CheckSignature checks the SigV4 signature in r's Authorization header
+// against secretAccessKey, as the fake STS checks a request signed with
+// long-term keys; body is r's body, already read. It returns 0 when the
+// signature matches, else the HTTP status, error code and message the fake
+// STS answers (MissingAuthenticationToken, IncompleteSignature,
+// SignatureDoesNotMatch). Whether the key is known or revoked is not
+// checked. For fakes in front of STS (package mfafront) that answer a
+// request themselves.
+func CheckSignature(r *http.Request, body []byte, secretAccessKey string) (status int, code, message string) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return errMissingAuth.status, errMissingAuth.code, errMissingAuth.message
 	}
-	if caller.user == nil && !s.now().Before(caller.session.Expiration) {
-		return principal{}, errExpiredToken
+	const algo = "AWS4-HMAC-SHA256 "
+	fields := map[string]string{}
+	for _, f := range strings.Split(strings.TrimPrefix(auth, algo), ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		fields[k] = v
 	}
-	return caller, nil
+	scope := strings.Split(fields["Credential"], "/")
+	amzDate := r.Header.Get("X-Amz-Date")
+	if !strings.HasPrefix(auth, algo) || len(scope) != 5 || scope[4] != "aws4_request" || fields["SignedHeaders"] == "" ||
+		fields["Signature"] == "" || len(amzDate) < 8 || amzDate[:8] != scope[1] {
+		return errIncompleteSignature.status, errIncompleteSignature.code, errIncompleteSignature.message
+	}
+	if !signatureMatches(requestWithBody{r, body}, secretAccessKey, amzDate, scope, fields["SignedHeaders"], fields["Signature"]) {
+		return errSignatureMismatch.status, errSignatureMismatch.code, errSignatureMismatch.message
+	}
+	return 0, "", ""
 }
 
 // errIncompleteSignature's wording is a guess.

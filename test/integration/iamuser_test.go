@@ -36,20 +36,16 @@ import (
 // (assume/ststest/mfafront; moto ignores SerialNumber and TokenCode), and
 // the AWS CLI and the Go SDK (sdkcheck) as the consumers.
 //
-// What moto can serve, and so what is checked end to end: the keys of a
-// user moto made (GetCallerIdentity, AssumeRole) and the role sessions
-// moto issues (GetCallerIdentity, AssumeRole again: a chain). What it
-// cannot: moto 5.2 answers every GetSessionToken with the same example
-// keys (AKIAIOSFODNN7EXAMPLE and a fixed token) that it does not know
-// itself, so strict moto refuses every request signed with them
-// (InvalidClientTokenId), GetCallerIdentity and AssumeRole alike. The
-// GetSessionToken path is therefore checked up to the consumers: the front
-// accepted the MFA code and moto answered, awsfed wrote the session into
-// the profile, and the AWS CLI, the Go SDK and awsfed credential-process
-// signed their requests with its key (the front sees which); that STS
-// then accepts a session's keys is what moto cannot show (the unit tests'
-// ststest does). The test still passes, checking the identity, should a
-// later moto accept them.
+// GetSessionToken is emulated: moto 5.2 answers every GetSessionToken
+// with the same example keys (AKIAIOSFODNN7EXAMPLE), which strict moto
+// then refuses, so the front mints alice's sessions itself
+// (mfafront.Options.SessionRoles): after its MFA checks it assumes the
+// role AliceSessions in moto with alice's keys and answers awsfed a
+// GetSessionTokenResponse with those credentials. They are real moto
+// credentials, which moto checks on every request signed with them; the
+// front only rewrites GetCallerIdentity's answer to alice's identity, as
+// AWS answers it for a GetSessionToken session, once moto has answered
+// it 200.
 //
 // moto also ignores an access key's Inactive status, so a revoked key is
 // one deleted in moto; and moto's refusals come as XML labelled text/html
@@ -94,12 +90,14 @@ func motoDevice(t *testing.T, m *moto, user string) (serial, secret string) {
 
 // startIAMMoto starts strict moto with alice (keys, a device, allowed
 // everything), bob (a device only), the role NeedsMFA, whose trust the
-// front makes require MFA, and the role Hop, and the front before it.
+// front makes require MFA, the role Hop, and AliceSessions, which stands
+// in for alice's GetSessionToken sessions, and the front before it.
 func startIAMMoto(t *testing.T) *iamMoto {
 	t.Helper()
 	// 2 requests per role, 5 for alice, 3 for bob pass unchecked; every
 	// request after them, starting with configure's, must be signed.
-	m := startMoto(t, 2*2+5+3, "NeedsMFA", "Hop")
+	m := startMoto(t, 3*2+5+3, "NeedsMFA", "Hop")
+	motoSessionRole(t, m, "AliceSessions")
 	x := &iamMoto{moto: m, userARN: "arn:aws:iam::123456789012:user/alice",
 		needsMFA: "arn:aws:iam::123456789012:role/NeedsMFA", hop: "arn:aws:iam::123456789012:role/Hop", given: map[string]bool{}}
 	m.iam(t, url.Values{"Action": {"CreateUser"}, "UserName": {"alice"}})
@@ -119,12 +117,24 @@ func startIAMMoto(t *testing.T) *iamMoto {
 	x.bobSerial, bobTOTP = motoDevice(t, m, "bob")
 	x.front = mfafront.New(t, m.URL, mfafront.Options{
 		Devices: []mfafront.Device{
-			{Serial: x.serial, Secret: x.totp, UserARN: x.userARN, AccessKeyIDs: []string{x.keyID}},
+			{Serial: x.serial, Secret: x.totp, UserARN: x.userARN, AccessKeyIDs: []string{x.keyID}, SecretAccessKey: x.key},
 			{Serial: x.bobSerial, Secret: bobTOTP, UserARN: "arn:aws:iam::123456789012:user/bob"},
 		},
-		RequireMFA: []string{x.needsMFA},
+		RequireMFA:   []string{x.needsMFA},
+		SessionRoles: map[string]string{x.userARN: "arn:aws:iam::123456789012:role/AliceSessions"},
 	})
 	return x
+}
+
+// motoSessionRole creates a role for mfafront to mint a user's
+// GetSessionToken sessions with (Options.SessionRoles): 12-hour sessions,
+// allowed everything (2 requests).
+func motoSessionRole(t *testing.T, m *moto, name string) {
+	t.Helper()
+	m.iam(t, url.Values{"Action": {"CreateRole"}, "RoleName": {name}, "MaxSessionDuration": {"43200"},
+		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`}})
+	m.iam(t, url.Values{"Action": {"PutRolePolicy"}, "RoleName": {name}, "PolicyName": {"all"},
+		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}})
 }
 
 // code returns a code of alice's device that the front accepts for 2
@@ -215,10 +225,10 @@ func filesHolding(t *testing.T, dir, s string) []string {
 
 // TestIAMUserMoto configures an IAM user's keys into the real keyring and
 // logs in with them through the real binary: with a role (AssumeRole with
-// MFA) the AWS CLI and the Go SDK use the profile, a chain on it and
-// awsfed credential-process on the chain; without one (GetSessionToken)
-// as far as moto allows; and each bad input fails with one line, its exit
-// code and the files as they were.
+// MFA) and without one (GetSessionToken, emulated by the front) the AWS
+// CLI and the Go SDK use the profile, a chain on it and awsfed
+// credential-process on the chain; and each bad input fails with one
+// line, its exit code and the files as they were.
 func TestIAMUserMoto(t *testing.T) {
 	start := time.Now()
 	if _, err := exec.LookPath("aws"); err != nil {
@@ -356,16 +366,18 @@ func TestIAMUserMoto(t *testing.T) {
 	}
 
 	var sessionCode string
-	t.Run("a session with MFA (GetSessionToken), as far as moto allows", func(t *testing.T) {
+	ok = t.Run("a session with MFA (GetSessionToken), used by the AWS CLI, the Go SDK, chains and credential-process", func(t *testing.T) {
 		// role_session_name: the AWS CLI caches an AssumeRole by role and
 		// session name, not by source profile; without it, it would hand
 		// out hop's cached session rather than assume with [sess].
-		h.write(h.config, h.read(h.config)+"\n[profile sesshop]\nrole_arn = "+x.hop+"\nsource_profile = sess\nrole_session_name = viasess\nregion = us-east-1\n")
+		h.write(h.config, h.read(h.config)+"\n[profile sesshop]\nrole_arn = "+x.hop+"\nsource_profile = sess\nrole_session_name = viasess\nregion = us-east-1\n"+
+			"\n[profile longhop]\nrole_arn = "+x.hop+"\nsource_profile = sess\nrole_session_name = longsess\nduration_seconds = 7200\nregion = us-east-1\n"+
+			"\n[profile cplonghop]\ncredential_process = "+bins.awsfed+" credential-process --profile longhop\nregion = us-east-1\n")
 		sessionCode = x.code(t)
 		r := h.awsfed(nil, "login", "--profile", "sess", "--no-prompt", "--mfa-code", sessionCode)
 		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-		if r.code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "awsfed: note: the roles chained on sess (sesshop) get sessions of 1 hour at most") ||
-			!strings.HasPrefix(lines[1], "Got credentials into profile sess; expires ") || !strings.HasSuffix(lines[1], " (in 12h0m)") {
+		if r.code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "awsfed: note: the roles chained on sess (sesshop, longhop) get sessions of 1 hour at most") ||
+			!strings.HasPrefix(lines[1], "Assumed "+x.userARN+" into profile sess; expires ") || !strings.HasSuffix(lines[1], " (in 12h0m)") {
 			t.Fatalf("login without a role: exit %d, stderr:\n%s", r.code, r.stderr)
 		}
 		noSecret("login without a role", r.stdout+r.stderr)
@@ -375,67 +387,93 @@ func TestIAMUserMoto(t *testing.T) {
 				gst = append(gst, q)
 			}
 		}
-		if len(gst) != 1 || !gst[0].MFA || gst[0].TokenCode != sessionCode || gst[0].AccessKeyID != x.keyID || gst[0].Status != 200 {
-			t.Errorf("GetSessionToken requests %+v; want one with alice's key and the code, which the front accepted", gst)
+		if len(gst) != 1 || !gst[0].MFA || gst[0].TokenCode != sessionCode || gst[0].AccessKeyID != x.keyID || gst[0].Status != 200 || !gst[0].Emulated {
+			t.Errorf("GetSessionToken requests %+v; want one with alice's key and the code, which the front accepted and minted", gst)
 		}
 		c, found := readSection(t, h.creds, "sess")
-		if !found || c["aws_access_key_id"] == "" || c["aws_session_token"] == "" || c["x_security_token_expires"] == "" {
+		if !found || !strings.HasPrefix(c["aws_access_key_id"], "ASIA") || c["aws_session_token"] == "" || c["x_security_token_expires"] == "" ||
+			c["x_principal_arn"] != x.userARN {
 			t.Fatalf("[sess] of the credentials file: %v", c)
 		}
 		sessKey := c["aws_access_key_id"]
-		// The consumers read [sess] and sign with it, directly and as a
-		// chain's source; moto 5.2 refuses its own GetSessionToken keys
-		// (see the top of this file), so each must either see alice or
-		// fail with moto's refusal of exactly those keys.
-		var refused []string
-		for _, tc := range []struct {
-			consumer, profile, action, want string
-			run                             func() result
-		}{
-			{"AWS CLI", "sess", "GetCallerIdentity", x.userARN, func() result {
-				return h.run(nil, "", "aws", "sts", "get-caller-identity", "--profile", "sess", "--query", "Arn", "--output", "text")
-			}},
-			{"Go SDK", "sess", "GetCallerIdentity", x.userARN, func() result { return h.run(nil, "", bins.sdkcheck, "sess") }},
-			{"AWS CLI", "sesshop", "AssumeRole", roleARN + "Hop/viasess", func() result {
-				return h.run(nil, "", "aws", "sts", "get-caller-identity", "--profile", "sesshop", "--query", "Arn", "--output", "text")
-			}},
-			{"Go SDK", "sesshop", "AssumeRole", roleARN + "Hop/viasess", func() result { return h.run(nil, "", bins.sdkcheck, "sesshop") }},
-			{"awsfed credential-process", "sesshop", "AssumeRole", "", func() result { return h.awsfed(nil, "credential-process", "--profile", "sesshop") }},
-		} {
+		// sent runs a consumer and returns the requests signed with the
+		// session's key that moto answered (the front saw them all).
+		sent := func(run func() result) (result, []mfafront.Request) {
 			before := len(x.front.Requests())
-			r := tc.run()
+			r := run()
 			var signed []mfafront.Request
 			for _, q := range x.front.Requests()[before:] {
 				if q.AccessKeyID == sessKey {
 					signed = append(signed, q)
 				}
 			}
-			what := tc.consumer + " with profile " + tc.profile
-			switch {
-			case len(signed) == 0 || signed[0].Action != tc.action:
-				t.Errorf("%s: no %s signed with the session key %s of [sess]; the front saw %+v", what, tc.action, sessKey, x.front.Requests()[before:])
-			case r.code == 0 && tc.want != "" && strings.HasPrefix(strings.TrimSpace(r.stdout), tc.want):
-				// A moto that accepts its session keys.
-			case r.code == 0:
-				t.Errorf("%s: exit 0, stdout %q; want %s", what, r.stdout, tc.want)
-			case signed[0].Status != http.StatusForbidden:
-				t.Errorf("%s: exit %d with moto's answer HTTP %d: %s", what, r.code, signed[0].Status, r.stderr)
-			case tc.consumer == "awsfed credential-process":
-				// moto's 403 is XML labelled text/html, in a shape the Go
-				// SDK cannot read: awsfed says it is no STS reply.
-				oneLine(what, r, 5, "answered HTTP 403")
-				refused = append(refused, what)
-			case tc.consumer == "AWS CLI" && !strings.Contains(r.stderr, "(InvalidClientTokenId)"),
-				tc.consumer == "Go SDK" && !strings.Contains(r.stderr, "StatusCode: 403"):
-				t.Errorf("%s: exit %d, stderr %q; want moto's refusal of the key", what, r.code, r.stderr)
-			default:
-				refused = append(refused, what)
+			return r, signed
+		}
+
+		var signed []mfafront.Request
+		var cli, sdk string
+		_, signed = sent(func() result { cli, sdk = h.identity("sess"); return result{} })
+		if cli != x.userARN || sdk != x.userARN {
+			t.Errorf("profile sess: AWS CLI %q, Go SDK %q; want %s", cli, sdk, x.userARN)
+		}
+		if len(signed) != 2 || signed[0].Action != "GetCallerIdentity" || !signed[0].Emulated || signed[1].Action != "GetCallerIdentity" || !signed[1].Emulated {
+			t.Errorf("profile sess: requests signed with the session key %+v; want two GetCallerIdentity that moto answered", signed)
+		}
+
+		_, signed = sent(func() result { cli, sdk = h.identity("sesshop"); return result{} })
+		if want := roleARN + "Hop/viasess"; cli != want || sdk != want {
+			t.Errorf("profile sesshop: AWS CLI %q, Go SDK %q; want %s", cli, sdk, want)
+		}
+		if len(signed) != 2 || signed[0].Action != "AssumeRole" || signed[0].Status != 200 || signed[1].Action != "AssumeRole" || signed[1].Status != 200 {
+			t.Errorf("profile sesshop: requests signed with the session key %+v; want two AssumeRole that moto answered", signed)
+		}
+
+		// duration_seconds = 7200 on a chain: AWS refuses it (as the
+		// front does), the AWS CLI and the SDK pass the refusal on,
+		// awsfed asks 1 hour and says so.
+		const chained = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+		for _, tc := range []struct {
+			consumer string
+			run      func() result
+		}{
+			{"AWS CLI", func() result {
+				return h.run(nil, "", "aws", "sts", "get-caller-identity", "--profile", "longhop", "--query", "Arn", "--output", "text")
+			}},
+			{"Go SDK", func() result { return h.run(nil, "", bins.sdkcheck, "longhop") }},
+		} {
+			r, signed := sent(tc.run)
+			if r.code == 0 || !strings.Contains(r.stderr, "ValidationError") || !strings.Contains(r.stderr, chained) {
+				t.Errorf("%s with profile longhop: exit %d, stderr %q; want the refusal of the 2h chained session", tc.consumer, r.code, r.stderr)
+			}
+			if len(signed) != 1 || signed[0].Action != "AssumeRole" || signed[0].Refused != "ValidationError" {
+				t.Errorf("%s with profile longhop: requests signed with the session key %+v; want one AssumeRole the front refused", tc.consumer, signed)
 			}
 		}
-		if len(refused) > 0 {
-			t.Logf("moto refused the GetSessionToken credentials it issued (%s), as known, to: %s", sessKey, strings.Join(refused, "; "))
+		r, signed = sent(func() result { return h.awsfed(nil, "credential-process", "--profile", "longhop") })
+		var out struct {
+			Version                                    int
+			AccessKeyId, SecretAccessKey, SessionToken string
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil || out.Version != 1 || !strings.HasPrefix(out.AccessKeyId, "ASIA") || out.SessionToken == "" ||
+			r.stderr != "awsfed: note: duration_seconds of profile longhop (2h0m0s) exceeds AWS's 1h limit for chained roles; asked for 1h\n" {
+			t.Errorf("credential-process --profile longhop: exit %d, %v, stdout %q, stderr %q", r.code, err, r.stdout, r.stderr)
+		}
+		if len(signed) != 1 || signed[0].Action != "AssumeRole" || signed[0].Status != 200 || signed[0].Refused != "" {
+			t.Errorf("credential-process --profile longhop: requests signed with the session key %+v; want one AssumeRole that moto answered", signed)
+		}
+		if cli, sdk := h.identity("cplonghop"); cli != roleARN+"Hop/longsess" || sdk != roleARN+"Hop/longsess" {
+			t.Errorf("credential_process on longhop: AWS CLI %q, Go SDK %q; want %sHop/longsess", cli, sdk, roleARN)
+		}
+		if got := x.front.UsedCodes(x.serial); len(got) != 2 || got[1] != sessionCode {
+			t.Errorf("MFA codes accepted %q, want the role's and the session's: the chains need none", got)
+		}
+		if c := h.read(h.creds); strings.Contains(c, "[sesshop]") || strings.Contains(c, "[longhop]") || strings.Contains(c, "[cplonghop]") {
+			t.Errorf("chained credentials were stored:\n%s", c)
 		}
 	})
+	if !ok {
+		return
+	}
 
 	t.Run("bad inputs: one line, the exit code, nothing changed", func(t *testing.T) {
 		config, creds, base, sess := h.read(h.config), h.read(h.creds), keyring("base"), keyring("sess")

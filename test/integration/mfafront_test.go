@@ -22,15 +22,16 @@ import (
 // strict moto_server: an IAM user with keys and a virtual MFA device made
 // in moto gets a session and a role through the front, which checks the
 // codes moto ignores, while moto checks the signatures the front passes on
-// untouched.
+// untouched. The session is minted with a stand-in role
+// (Options.SessionRoles), moto's own GetSessionToken keys being unusable.
 func TestMFAFrontMoto(t *testing.T) {
 	const (
 		userName = "mfauser"
 		userARN  = "arn:aws:iam::123456789012:user/" + userName
 		role     = "arn:aws:iam::123456789012:role/NeedsMFA"
 	)
-	// Seven IAM set-up requests pass unchecked; every STS request is signed.
-	m := startMoto(t, 7)
+	// Nine IAM set-up requests pass unchecked; every STS request is signed.
+	m := startMoto(t, 9)
 	m.iam(t, url.Values{"Action": {"CreateUser"}, "UserName": {userName}})
 	m.iam(t, url.Values{"Action": {"PutUserPolicy"}, "UserName": {userName}, "PolicyName": {"all"},
 		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}})
@@ -61,11 +62,14 @@ func TestMFAFrontMoto(t *testing.T) {
 	m.iam(t, url.Values{"Action": {"CreateRole"}, "RoleName": {"NeedsMFA"},
 		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`}})
 
+	motoSessionRole(t, m, "MFAUserSessions")
+
 	now := time.Now()
 	front := mfafront.New(t, m.URL, mfafront.Options{
-		Devices:    []mfafront.Device{{Serial: dev.Serial, Secret: secret, UserARN: userARN, AccessKeyIDs: []string{key.ID}}},
-		RequireMFA: []string{role},
-		Now:        func() time.Time { return now },
+		Devices:      []mfafront.Device{{Serial: dev.Serial, Secret: secret, UserARN: userARN, AccessKeyIDs: []string{key.ID}, SecretAccessKey: key.Secret}},
+		RequireMFA:   []string{role},
+		SessionRoles: map[string]string{userARN: "arn:aws:iam::123456789012:role/MFAUserSessions"},
+		Now:          func() time.Time { return now },
 	})
 	client := func(c aws.Credentials) *sts.Client {
 		return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(front.URL), RetryMaxAttempts: 1,
@@ -88,25 +92,33 @@ func TestMFAFrontMoto(t *testing.T) {
 	if err != nil || aws.ToString(id.Arn) != userARN {
 		t.Fatalf("GetCallerIdentity with the user's keys through the front = %v, %v; want %s", id, err, userARN)
 	}
+	// moto's user ids are its own ("alvia…"), and the session's is the same.
+	userID := aws.ToString(id.UserId)
 
 	gst, err := user.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(dev.Serial), TokenCode: aws.String(code(0))})
 	if err != nil {
 		t.Fatalf("GetSessionToken with a good code: %v", err)
 	}
-	// moto answers GetSessionToken with fixed example keys that strict
-	// moto itself refuses (docs/sso-and-iam-user.md §4); say so rather
-	// than fail, and check the identity if a later moto fixes it.
-	id, err = client(temp(gst.Credentials)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	// moto issued the session (a session of the stand-in role) and checks
+	// its signature; the front names the user, as AWS does.
+	sess := client(temp(gst.Credentials))
+	id, err = sess.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Arn) != userARN || aws.ToString(id.Account) != "123456789012" || aws.ToString(id.UserId) != userID {
+		t.Errorf("GetCallerIdentity with the session = %s %s %s, %v; want %s %s", aws.ToString(id.Arn), aws.ToString(id.UserId), aws.ToString(id.Account), err, userARN, userID)
+	}
+	// With MFA: the role that requires it, for 1 hour at most.
 	var ae smithy.APIError
-	var re interface{ HTTPStatusCode() int }
-	switch {
-	case err == nil && aws.ToString(id.Arn) != userARN:
-		t.Errorf("GetCallerIdentity with the session = %s, want %s", aws.ToString(id.Arn), userARN)
-	case errors.As(err, &re) && re.HTTPStatusCode() == 403:
-		// moto 5.2 answers 403 with a body the SDK reads as UnknownError.
-		t.Logf("moto's GetSessionToken keys (%s) are refused by strict moto, as known: %v", aws.ToString(gst.Credentials.AccessKeyId), err)
-	case err != nil:
-		t.Errorf("GetCallerIdentity with the session: %v", err)
+	_, err = sess.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("viasess"), DurationSeconds: aws.Int32(7200)})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationError" {
+		t.Errorf("AssumeRole for 2h with the session: %v, want ValidationError", err)
+	}
+	ar, err := sess.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("viasess")})
+	if err != nil {
+		t.Fatalf("AssumeRole with the session: %v", err)
+	}
+	id, err = client(temp(ar.Credentials)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if want := "arn:aws:sts::123456789012:assumed-role/NeedsMFA/viasess"; err != nil || aws.ToString(id.Arn) != want {
+		t.Errorf("GetCallerIdentity with the role session assumed with the session = %v, %v; want %s", id, err, want)
 	}
 
 	_, err = user.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(dev.Serial), TokenCode: aws.String(code(0))})
@@ -118,7 +130,7 @@ func TestMFAFrontMoto(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
 		t.Errorf("AssumeRole without MFA: %v, want AccessDenied", err)
 	}
-	ar, err := user.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String(userName),
+	ar, err = user.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String(userName),
 		SerialNumber: aws.String(dev.Serial), TokenCode: aws.String(code(1))})
 	if err != nil {
 		t.Fatalf("AssumeRole with MFA: %v", err)

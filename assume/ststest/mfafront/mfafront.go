@@ -2,7 +2,9 @@
 // AWS does and forwards every request it lets through, byte for byte, to
 // an upstream STS: strict moto_server in integration tests (moto ignores
 // SerialNumber and TokenCode), ststest in unit tests. It does not re-sign,
-// so the upstream's SigV4 check still sees the client's own signature.
+// so the upstream's SigV4 check still sees the client's own signature;
+// the one exception, GetSessionToken minted through a stand-in role when
+// Options.SessionRoles asks for it, is described below.
 //
 // What is checked, for GetSessionToken and AssumeRole:
 //
@@ -39,6 +41,34 @@
 //
 // The front learns about temporary credentials by reading the
 // GetSessionToken, AssumeRole and AssumeRoleWithSAML answers it forwards.
+//
+// Minted sessions (Options.SessionRoles), an emulation: moto 5.2 answers
+// every GetSessionToken with the same example keys, which strict moto then
+// refuses, so its sessions cannot be used. For a user given a stand-in
+// role, the front does not forward a GetSessionToken that passed its
+// checks (signed with one of the user's long-term keys, MFA and
+// DurationSeconds as above). It checks the request's signature itself
+// with the user's SecretAccessKey, then, with the AWS SDK's STS client,
+// the same keys and the upstream as endpoint, asks the upstream for the
+// user's GetCallerIdentity (once) and assumes the stand-in role
+// (RoleSessionName the user's name, DurationSeconds as asked but at most
+// the role's 12 hours: over 12 hours the emulated session is shorter than
+// asked, and the answer's Expiration says so). It answers a
+// GetSessionTokenResponse, in AWS's shape, with the credentials the
+// upstream issued, and holds them as the user's GetSessionToken
+// credentials: the rules above apply to them (no GetSessionToken; an
+// AssumeRole at most 1 hour, with MFA if they were obtained with it). So
+// the credentials are real upstream credentials of a session of the
+// stand-in role, and the upstream checks every request signed with them.
+// The front rewrites one answer only: a GetCallerIdentity signed with
+// them is forwarded and, once the upstream has answered it 200, answered
+// as AWS answers it for a GetSessionToken session (the user's Arn and
+// UserId, as the upstream gave them for the long-term keys, and
+// Account) in place of the stand-in role's session. Everything else
+// signed with them (AssumeRole of another role) is forwarded unchanged,
+// and the upstream sees the stand-in role's session as the caller.
+// A refusal of the upstream (a deleted key) is passed on as it came, and
+// the code is not used.
 // The MFA checks come before the upstream's signature check, so a request
 // both badly signed and with a bad code gets the MFA error here, where
 // AWS would name the signature. Not modelled: what GetSessionToken
@@ -55,6 +85,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,12 +118,19 @@ type Device struct {
 	UserARN string
 	// AccessKeyIDs are the owner's long-term access key ids ("AKIA…").
 	AccessKeyIDs []string
+	// SecretAccessKey is the secret of AccessKeyIDs[0], needed only when
+	// Options.SessionRoles names the owner: the front checks the
+	// signature of GetSessionToken with it and signs the upstream
+	// AssumeRole that mints the session.
+	SecretAccessKey string
 }
 
 // User is an IAM user without an MFA device, so the front can name it.
 type User struct {
 	ARN          string
 	AccessKeyIDs []string
+	// SecretAccessKey is as Device's.
+	SecretAccessKey string
 }
 
 // Options configures a Front.
@@ -107,6 +145,13 @@ type Options struct {
 	// Client sends requests upstream, e.g. an ststest Server's Client when
 	// it serves TLS (default: a client of its own).
 	Client *http.Client
+	// SessionRoles maps a user's ARN to the ARN of a role in the upstream
+	// that stands in for the user's GetSessionToken sessions: the front
+	// mints them with AssumeRole of that role rather than forwarding
+	// GetSessionToken (see the package comment). The role must trust the
+	// user and allow sessions of 12 hours (MaxSessionDuration 43200);
+	// the user needs a SecretAccessKey.
+	SessionRoles map[string]string
 }
 
 // Request is one request the front received.
@@ -126,6 +171,11 @@ type Request struct {
 	// Status is the HTTP status of the answer, the front's or the
 	// upstream's.
 	Status int
+	// Emulated reports an answer the front made itself from the
+	// upstream's answer to what it sent: a GetSessionToken minted with
+	// AssumeRole of the user's stand-in role, or a GetCallerIdentity with
+	// such credentials (Options.SessionRoles).
+	Emulated bool
 }
 
 // Front is a running MFA-checking STS front.
@@ -139,12 +189,26 @@ type Front struct {
 	now        func() time.Time
 	requireMFA map[string]bool
 	devices    map[string]Device
+	// sessionRoles and secrets are Options.SessionRoles and the users'
+	// secret access keys by access key id.
+	sessionRoles map[string]string
+	secrets      map[string]string
 
 	mu       sync.Mutex
 	callers  map[string]caller // by access key id
 	used     map[string]map[int64]bool
 	codes    map[string][]string
 	requests []Request
+	// identities are the users' GetCallerIdentity answers, by user ARN,
+	// as the upstream gave them for their long-term keys.
+	identities map[string]identity
+}
+
+// identity is a GetCallerIdentity answer.
+type identity struct {
+	Arn     string `xml:"GetCallerIdentityResult>Arn"`
+	UserID  string `xml:"GetCallerIdentityResult>UserId"`
+	Account string `xml:"GetCallerIdentityResult>Account"`
 }
 
 // caller is who holds an access key.
@@ -158,6 +222,9 @@ type caller struct {
 	session, roleSession bool
 	// mfa reports whether the credentials were obtained with MFA.
 	mfa bool
+	// minted is true for GetSessionToken credentials the front minted
+	// with the user's stand-in role (Options.SessionRoles).
+	minted bool
 }
 
 // New starts a front forwarding to upstream (a base URL such as an ststest
@@ -174,6 +241,10 @@ func New(t testing.TB, upstream string, opts Options) *Front {
 		callers:    map[string]caller{},
 		used:       map[string]map[int64]bool{},
 		codes:      map[string][]string{},
+		identities: map[string]identity{},
+
+		sessionRoles: map[string]string{},
+		secrets:      map[string]string{},
 	}
 	if f.now == nil {
 		f.now = time.Now
@@ -186,19 +257,31 @@ func New(t testing.TB, upstream string, opts Options) *Front {
 	for _, r := range opts.RequireMFA {
 		f.requireMFA[r] = true
 	}
+	users := slices.Clone(opts.Users)
 	for _, d := range opts.Devices {
 		if _, err := mfa.TOTP(d.Secret, f.now()); err != nil {
 			t.Fatalf("mfafront: device %s: %v", d.Serial, err)
 		}
 		f.devices[d.Serial] = d
-		for _, k := range d.AccessKeyIDs {
-			f.callers[k] = caller{arn: d.UserARN, user: d.UserARN}
-		}
+		users = append(users, User{ARN: d.UserARN, AccessKeyIDs: d.AccessKeyIDs, SecretAccessKey: d.SecretAccessKey})
 	}
-	for _, u := range opts.Users {
+	for _, u := range users {
 		for _, k := range u.AccessKeyIDs {
 			f.callers[k] = caller{arn: u.ARN, user: u.ARN}
 		}
+		if u.SecretAccessKey != "" && len(u.AccessKeyIDs) > 0 {
+			f.secrets[u.AccessKeyIDs[0]] = u.SecretAccessKey
+		}
+	}
+	for u, role := range opts.SessionRoles {
+		var withSecret bool
+		for _, o := range users {
+			withSecret = withSecret || o.ARN == u && o.SecretAccessKey != "" && len(o.AccessKeyIDs) > 0
+		}
+		if !withSecret {
+			t.Fatalf("mfafront: SessionRoles[%s] = %s, but the user has no access key with a SecretAccessKey", u, role)
+		}
+		f.sessionRoles[u] = role
 	}
 	hs := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(hs.Close)
@@ -265,6 +348,23 @@ func (f *Front) serve(w http.ResponseWriter, r *http.Request) {
 		req.Refused, req.Status = refuse.code, refuse.status
 		f.record(req)
 		ststest.WriteError(w, refuse.status, refuse.code, refuse.message)
+		return
+	}
+	role := f.sessionRoles[who.user]
+	if req.Action == "GetSessionToken" && known && !who.session && role != "" && durationParses(form) {
+		req.Status = f.mint(w, r, body, form, req.AccessKeyID, who, role, req.MFA)
+		req.Emulated = req.Status == http.StatusOK
+		if serial != "" && req.Status != http.StatusOK {
+			f.release(serial, stepUsed, req.TokenCode)
+			req.MFA = false
+		}
+		f.record(req)
+		return
+	}
+	if req.Action == "GetCallerIdentity" && who.minted {
+		req.Status = f.mintedIdentity(w, r, body, who)
+		req.Emulated = req.Status == http.StatusOK
+		f.record(req)
 		return
 	}
 
@@ -397,11 +497,42 @@ var hopHeaders = map[string]bool{
 // headers, Host and body) and copies the answer back. It returns the
 // status and the answer's body, decompressed if need be.
 func (f *Front) forward(w http.ResponseWriter, r *http.Request, body []byte) (int, []byte, bool) {
+	resp, ok := f.roundTrip(w, r, body)
+	if !ok {
+		return http.StatusBadGateway, nil, false
+	}
+	resp.writeTo(w)
+	return resp.status, resp.plain, resp.plain != nil
+}
+
+// upstreamAnswer is an answer of the upstream, read.
+type upstreamAnswer struct {
+	status int
+	header http.Header
+	// raw is the body as sent, plain the same decompressed (nil if it
+	// could not be).
+	raw, plain []byte
+}
+
+// writeTo copies the answer to w.
+func (a upstreamAnswer) writeTo(w http.ResponseWriter) {
+	for k, vs := range a.header {
+		if !hopHeaders[k] && k != "Content-Length" {
+			w.Header()[k] = vs
+		}
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.raw)
+}
+
+// roundTrip sends the request upstream unchanged and reads the answer. If
+// there is none it answers 502 itself and returns false.
+func (f *Front) roundTrip(w http.ResponseWriter, r *http.Request, body []byte) (upstreamAnswer, bool) {
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, f.upstream+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		f.t.Errorf("mfafront: %v", err)
 		http.Error(w, "mfafront: bad upstream request", http.StatusBadGateway)
-		return http.StatusBadGateway, nil, false
+		return upstreamAnswer{}, false
 	}
 	for k, vs := range r.Header {
 		if !hopHeaders[k] {
@@ -417,33 +548,25 @@ func (f *Front) forward(w http.ResponseWriter, r *http.Request, body []byte) (in
 			f.t.Errorf("mfafront: upstream: %v", err)
 		}
 		http.Error(w, "mfafront: upstream unreachable", http.StatusBadGateway)
-		return http.StatusBadGateway, nil, false
+		return upstreamAnswer{}, false
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		f.t.Errorf("mfafront: read upstream answer: %v", err)
 		http.Error(w, "mfafront: upstream answer unreadable", http.StatusBadGateway)
-		return http.StatusBadGateway, nil, false
+		return upstreamAnswer{}, false
 	}
-	for k, vs := range resp.Header {
-		if !hopHeaders[k] && k != "Content-Length" {
-			w.Header()[k] = vs
-		}
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(raw)
-	plain := raw
+	a := upstreamAnswer{status: resp.StatusCode, header: resp.Header, raw: raw, plain: raw}
 	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return resp.StatusCode, nil, false
-		}
-		if plain, err = io.ReadAll(zr); err != nil {
-			return resp.StatusCode, nil, false
+		a.plain = nil
+		if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
+			if p, err := io.ReadAll(zr); err == nil {
+				a.plain = p
+			}
 		}
 	}
-	return resp.StatusCode, plain, true
+	return a, true
 }
 
 // answer is what the front reads of a successful answer: the issued

@@ -1,10 +1,14 @@
 package mfafront_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -384,4 +388,211 @@ func TestConcurrentReuse(t *testing.T) {
 	if got := e.front.UsedCodes(aliceSerial); !slices.Equal(got, []string{code}) {
 		t.Errorf("UsedCodes = %q, want [%s]", got, code)
 	}
+}
+
+// sessRole stands in for alice's GetSessionToken sessions.
+const sessRole = "arn:aws:iam::111111111111:role/AliceSessions"
+
+// newMintEnv is newEnv with alice's sessions minted through sessRole.
+func newMintEnv(t *testing.T) *env {
+	t.Helper()
+	up := ststest.NewServer(t, ststest.WithIAMUser(alice), ststest.WithIAMUser(bob),
+		ststest.WithMaxSessionDuration(sessRole, 12*time.Hour),
+		ststest.WithMaxSessionDuration(mfaRole, 12*time.Hour), ststest.WithMaxSessionDuration(openRole, 12*time.Hour))
+	front := mfafront.New(t, up.URL, mfafront.Options{
+		Devices: []mfafront.Device{
+			{Serial: aliceSerial, Secret: aliceSecret, UserARN: aliceARN, AccessKeyIDs: []string{alice.AccessKeyID}, SecretAccessKey: alice.SecretAccessKey},
+			{Serial: bobSerial, Secret: bobSecret, UserARN: bobARN, AccessKeyIDs: []string{bob.AccessKeyID}},
+		},
+		RequireMFA:   []string{mfaRole},
+		SessionRoles: map[string]string{aliceARN: sessRole},
+		Now:          func() time.Time { return now },
+	})
+	return &env{t: t, upstream: up, front: front}
+}
+
+// recorder is an HTTP client that keeps the last answer's body.
+type recorder struct{ body *[]byte }
+
+func (r recorder) Do(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if *r.body, err = io.ReadAll(resp.Body); err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(*r.body))
+	return resp, nil
+}
+
+// wantErr checks err is the API error code with message.
+func wantErr(t *testing.T, what string, err error, code, message string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code || (message != "" && ae.ErrorMessage() != message) {
+		t.Errorf("%s: error = %v, want %s %q", what, err, code, message)
+	}
+}
+
+// TestMintedSession: with SessionRoles, alice's GetSessionToken is
+// answered with credentials of her stand-in role that the upstream issued
+// and checks; GetCallerIdentity with them says alice; the rules for
+// GetSessionToken credentials hold.
+func TestMintedSession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("minted, used, chained", func(t *testing.T) {
+		t.Parallel()
+		e := newMintEnv(t)
+		code := e.code(aliceSecret, 0)
+		began := time.Now()
+		var raw []byte
+		out, err := e.client(keys(alice)).GetSessionToken(ctx, &sts.GetSessionTokenInput{
+			SerialNumber: aws.String(aliceSerial), TokenCode: aws.String(code), DurationSeconds: aws.Int32(129600)},
+			func(o *sts.Options) { o.HTTPClient = recorder{&raw} })
+		if err != nil {
+			t.Fatalf("GetSessionToken: %v", err)
+		}
+		is := e.upstream.Issued()
+		if len(is) != 1 || is[0].Action != "AssumeRole" || is[0].RoleARN != sessRole || is[0].SessionName != "alice" || is[0].Chained {
+			t.Fatalf("upstream Issued() = %+v, want one session of %s named alice, assumed with alice's keys", is, sessRole)
+		}
+		c := out.Credentials
+		if aws.ToString(c.AccessKeyId) != is[0].AccessKeyID || aws.ToString(c.SecretAccessKey) != is[0].SecretAccessKey ||
+			aws.ToString(c.SessionToken) != is[0].SessionToken || !aws.ToTime(c.Expiration).Equal(is[0].Expiration) {
+			t.Errorf("GetSessionToken answered %+v, want the upstream's %+v", c, is[0])
+		}
+		// AWS's shape, element for element.
+		var shape struct {
+			XMLName xml.Name
+			Result  struct {
+				Credentials struct {
+					Fields []struct{ XMLName xml.Name } `xml:",any"`
+				}
+			} `xml:"GetSessionTokenResult"`
+			RequestID string `xml:"ResponseMetadata>RequestId"`
+		}
+		var names []string
+		if err := xml.Unmarshal(raw, &shape); err == nil {
+			for _, f := range shape.Result.Credentials.Fields {
+				names = append(names, f.XMLName.Local)
+			}
+		}
+		if shape.XMLName != (xml.Name{Space: "https://sts.amazonaws.com/doc/2011-06-15/", Local: "GetSessionTokenResponse"}) ||
+			!slices.Equal(names, []string{"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}) || shape.RequestID == "" {
+			t.Errorf("GetSessionToken answer:\n%s\nwant AWS's GetSessionTokenResponse", raw)
+		}
+		// 36 hours asked; the role gives 12.
+		if d := aws.ToTime(c.Expiration).Sub(began); d < 12*time.Hour-time.Minute || d > 12*time.Hour+time.Minute {
+			t.Errorf("Expiration in %s, want 12h", d)
+		}
+		if got := e.front.UsedCodes(aliceSerial); !slices.Equal(got, []string{code}) {
+			t.Errorf("UsedCodes = %q, want [%s]", got, code)
+		}
+
+		sess := temp(c)
+		id, err := e.client(sess).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			t.Fatalf("GetCallerIdentity with the session: %v", err)
+		}
+		own, err := e.client(keys(alice)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(id.Arn) != aliceARN || aws.ToString(id.UserId) != aws.ToString(own.UserId) ||
+			!strings.HasPrefix(aws.ToString(id.UserId), "AIDA") || aws.ToString(id.Account) != "111111111111" {
+			t.Errorf("GetCallerIdentity with the session = %s %s %s, want alice's %s %s",
+				aws.ToString(id.Arn), aws.ToString(id.UserId), aws.ToString(id.Account), aliceARN, aws.ToString(own.UserId))
+		}
+		// The upstream saw, and checked, the session's request.
+		var checked bool
+		for _, q := range e.upstream.Requests() {
+			checked = checked || q.Action == "GetCallerIdentity" && q.SecurityToken == aws.ToString(c.SessionToken)
+		}
+		if !checked {
+			t.Error("the upstream got no GetCallerIdentity with the session")
+		}
+
+		_, err = e.gst(sess, "", "")
+		wantErr(t, "GetSessionToken with the session", err, "AccessDenied", "Cannot call GetSessionToken with session credentials")
+		_, err = e.assume(sess, mfaRole, "", "", 7200)
+		wantErr(t, "AssumeRole for 2h with the session", err, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		ar, err := e.assume(sess, mfaRole, "", "", 3600)
+		if err != nil {
+			t.Fatalf("AssumeRole of the MFA role with the MFA session: %v", err)
+		}
+		id, err = e.client(temp(ar.Credentials)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if want := "arn:aws:sts::111111111111:assumed-role/NeedsMFA/alice"; err != nil || aws.ToString(id.Arn) != want {
+			t.Errorf("GetCallerIdentity with the role session = %v, %v; want %s", id, err, want)
+		}
+
+		want := []mfafront.Request{
+			{Action: "GetSessionToken", AccessKeyID: alice.AccessKeyID, Caller: aliceARN, SerialNumber: aliceSerial, TokenCode: code, MFA: true, Status: 200, Emulated: true},
+			{Action: "GetCallerIdentity", AccessKeyID: aws.ToString(c.AccessKeyId), Caller: aliceARN, Status: 200, Emulated: true},
+			{Action: "GetCallerIdentity", AccessKeyID: alice.AccessKeyID, Caller: aliceARN, Status: 200},
+			{Action: "GetSessionToken", AccessKeyID: aws.ToString(c.AccessKeyId), Caller: aliceARN, Refused: "AccessDenied", Status: 403},
+			{Action: "AssumeRole", AccessKeyID: aws.ToString(c.AccessKeyId), Caller: aliceARN, Refused: "ValidationError", Status: 400},
+			{Action: "AssumeRole", AccessKeyID: aws.ToString(c.AccessKeyId), Caller: aliceARN, Status: 200},
+			{Action: "GetCallerIdentity", AccessKeyID: aws.ToString(ar.Credentials.AccessKeyId), Caller: "arn:aws:sts::111111111111:assumed-role/NeedsMFA/alice", Status: 200},
+		}
+		if got := e.front.Requests(); !slices.Equal(got, want) {
+			t.Errorf("Requests() =\n%+v\nwant\n%+v", got, want)
+		}
+	})
+
+	t.Run("without MFA: no MFA role", func(t *testing.T) {
+		t.Parallel()
+		e := newMintEnv(t)
+		sess := e.mfaSession(false)
+		_, err := e.assume(sess, mfaRole, "", "", 0)
+		wantErr(t, "AssumeRole of the MFA role", err, "AccessDenied", "User: "+aliceARN+" is not authorized to perform: sts:AssumeRole on resource: "+mfaRole)
+		if _, err := e.assume(sess, openRole, "", "", 0); err != nil {
+			t.Errorf("AssumeRole of the open role: %v", err)
+		}
+	})
+
+	t.Run("bad signature: refused, code kept", func(t *testing.T) {
+		t.Parallel()
+		e := newMintEnv(t)
+		bad := keys(alice)
+		bad.SecretAccessKey = "x" + bad.SecretAccessKey[1:]
+		_, err := e.gst(bad, aliceSerial, e.code(aliceSecret, 0))
+		wantErr(t, "badly signed GetSessionToken", err, "SignatureDoesNotMatch", "")
+		if len(e.upstream.Requests()) != 0 || len(e.front.UsedCodes(aliceSerial)) != 0 {
+			t.Errorf("upstream requests %+v, used codes %q; want none", e.upstream.Requests(), e.front.UsedCodes(aliceSerial))
+		}
+		// A minted session's requests are the upstream's to check.
+		sess := e.mfaSession(true)
+		sess.SecretAccessKey = "x" + sess.SecretAccessKey[1:]
+		_, err = e.client(sess).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		wantErr(t, "badly signed GetCallerIdentity with the session", err, "SignatureDoesNotMatch", "")
+	})
+
+	t.Run("revoked key: the upstream's refusal, code kept", func(t *testing.T) {
+		t.Parallel()
+		e := newMintEnv(t)
+		e.upstream.RevokeKey(alice.AccessKeyID)
+		_, err := e.gst(keys(alice), aliceSerial, e.code(aliceSecret, 0))
+		wantErr(t, "GetSessionToken with a revoked key", err, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		if got := e.front.UsedCodes(aliceSerial); len(got) != 0 {
+			t.Errorf("UsedCodes = %q, want none", got)
+		}
+		if q := e.front.Requests(); len(q) != 1 || q[0].Status != 403 || q[0].MFA || q[0].Emulated {
+			t.Errorf("Requests() = %+v", q)
+		}
+	})
+
+	t.Run("bob, without a stand-in role: forwarded", func(t *testing.T) {
+		t.Parallel()
+		e := newMintEnv(t)
+		if _, err := e.gst(keys(bob), bobSerial, e.code(bobSecret, 0)); err != nil {
+			t.Fatal(err)
+		}
+		if is := e.upstream.Issued(); len(is) != 1 || is[0].Action != "GetSessionToken" || is[0].PrincipalARN != bobARN {
+			t.Errorf("upstream Issued() = %+v, want bob's GetSessionToken", is)
+		}
+	})
 }
