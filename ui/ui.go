@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -124,11 +125,15 @@ func Notes(w io.Writer, notes ...string) {
 // and when they expire, in now's time zone and from now:
 // "Assumed ARN into WHERE; expires 2026-11-22 21:04 JST (in 12h0m)". An
 // arn not known (STS did not say, as for a GetSessionToken session whose
-// identity could not be asked) gives "Got credentials into WHERE; …".
+// identity could not be asked) gives "Got credentials into WHERE; …", an
+// IAM user's ARN (a session, no role) "Got a session of ARN into WHERE; …".
 func ResultLine(w io.Writer, now time.Time, arn, where string, exp time.Time) {
 	what := "Assumed " + arn
-	if arn == "" {
+	switch {
+	case arn == "":
 		what = "Got credentials"
+	case strings.Contains(arn, ":user/"):
+		what = "Got a session of " + arn // an IAM user's, no role
 	}
 	fmt.Fprintf(w, "%s into %s; expires %s (in %s)\n",
 		what, where, exp.In(now.Location()).Format("2006-01-02 15:04 MST"), HumanDuration(exp.Sub(now)))

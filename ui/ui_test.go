@@ -161,3 +161,12 @@ func TestResultLine(t *testing.T) {
 		}
 	}
 }
+
+func TestResultLineUserSession(t *testing.T) {
+	var b strings.Builder
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	ResultLine(&b, now, "arn:aws:iam::111111111111:user/alice", "profile base", now.Add(12*time.Hour))
+	if want := "Got a session of arn:aws:iam::111111111111:user/alice into profile base; expires 2026-11-22 21:00 UTC (in 12h0m)\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

@@ -377,7 +377,7 @@ func TestIAMUserMoto(t *testing.T) {
 		r := h.awsfed(nil, "login", "--profile", "sess", "--no-prompt", "--mfa-code", sessionCode)
 		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 		if r.code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "awsfed: note: the roles chained on sess (sesshop, longhop) get sessions of 1 hour at most") ||
-			!strings.HasPrefix(lines[1], "Assumed "+x.userARN+" into profile sess; expires ") || !strings.HasSuffix(lines[1], " (in 12h0m)") {
+			!strings.HasPrefix(lines[1], "Got a session of "+x.userARN+" into profile sess; expires ") || !strings.HasSuffix(lines[1], " (in 12h0m)") {
 			t.Fatalf("login without a role: exit %d, stderr:\n%s", r.code, r.stderr)
 		}
 		noSecret("login without a role", r.stdout+r.stderr)
