@@ -230,8 +230,11 @@ func TestIAMUserBadInputs(t *testing.T) {
 			setup: func(e *iamEnv) { e.in.WriteString(iamSecret + "\n") },
 			code:  exitAWS, want: "STS does not accept the access key AKIAUNKNOWN000000000"},
 		{name: "configure: STS unreachable", args: []string{"configure", "iam-user", "--profile", "other2", "--access-key-id", iamKeyID, "--secret-stdin"},
-			setup: func(e *iamEnv) { e.in.WriteString(iamSecret + "\n"); e.env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:1" },
-			code:  exitError, want: "could not reach STS at http://127.0.0.1:1/ to check the access key " + iamKeyID + ": connection refused"},
+			setup: func(e *iamEnv) {
+				e.in.WriteString(iamSecret + "\n")
+				e.env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:1"
+			},
+			code: exitError, want: "could not reach STS at http://127.0.0.1:1/ to check the access key " + iamKeyID + ": connection refused"},
 		{name: "configure: a temporary key", args: []string{"configure", "iam-user", "--profile", "other2", "--access-key-id", "ASIAUNKNOWN000000000", "--secret-stdin"},
 			setup: func(e *iamEnv) { e.in.WriteString(iamSecret + "\n") },
 			code:  exitUsage, want: "is a temporary key"},
