@@ -134,6 +134,14 @@ func TestIAMUserConfigureLoginChain(t *testing.T) {
 	}
 	e.assertNoSecret()
 
+	// env and status on it.
+	if code := e.run("env", "--profile", "base", "--format", "json"); code != 0 || !strings.Contains(e.out.String(), "ASIA") {
+		t.Errorf("env: exit %d: %s %s", code, e.out, e.errOut)
+	}
+	if code := e.run("status"); code != 0 || !strings.Contains(e.out.String(), "base     iam-user  alice") {
+		t.Errorf("status: exit %d:\n%s%s", code, e.out, e.errOut)
+	}
+
 	// Still valid: nothing sent, the keyring not asked.
 	gets, sent := e.keyring.gets, len(e.front.Requests())
 	if code := e.run("login", "--profile", "base", "--no-prompt", "--skip-if-valid", "30m"); code != 0 {
