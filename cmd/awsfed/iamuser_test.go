@@ -142,6 +142,14 @@ func TestIAMUserConfigureLoginChain(t *testing.T) {
 		t.Errorf("status: exit %d:\n%s%s", code, e.out, e.errOut)
 	}
 
+	// The console refuses a user's session, without a request.
+	e.env[envSigninFederationURL] = "http://127.0.0.1:1/federation"
+	config, creds = e.read(e.config), e.read(e.creds)
+	if code := e.run("console", "--profile", "base", "--print"); code != exitUsage || !strings.Contains(e.errOut.String(), "the AWS console takes a role's credentials, and these are a session of the IAM user "+iamUserARN) {
+		t.Errorf("console on a user's session: exit %d: %s", code, e.errOut)
+	}
+	e.assertUnchanged(config, creds)
+
 	// Still valid: nothing sent, the keyring not asked.
 	gets, sent := e.keyring.gets, len(e.front.Requests())
 	if code := e.run("login", "--profile", "base", "--no-prompt", "--skip-if-valid", "30m"); code != 0 {

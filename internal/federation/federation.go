@@ -92,12 +92,28 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Reason }
 
+// UserSessionError reports credentials of an IAM user's session
+// (GetSessionToken), which the federation endpoint does not take: only a
+// role's (AssumeRole*) or a federated user's sign in to the console. It is
+// a usage mistake (exit 2); nothing is sent.
+type UserSessionError struct{ PrincipalARN string }
+
+func (e *UserSessionError) Error() string {
+	return fmt.Sprintf("the AWS console takes a role's credentials, and these are a session of the IAM user %s, which its sign-in refuses: open the console with a profile chained on this one (role_arn + source_profile), or log in to it with --role-arn", e.PrincipalARN)
+}
+
+// ConfigMistake reports that the person picked the wrong profile.
+func (e *UserSessionError) ConfigMistake() bool { return true }
+
 // SigninToken asks the federation endpoint (a URL such as
 // Partition.FederationURL) for a sign-in token for c. The request is a GET,
 // as AWS requires, so the credentials travel in its query; c never appears
 // in the error, which names the endpoint's host only. Redirects are not
 // followed.
 func SigninToken(ctx context.Context, client *http.Client, endpoint string, c Credentials) (string, error) {
+	if strings.Contains(c.PrincipalARN, ":user/") {
+		return "", &UserSessionError{PrincipalARN: c.PrincipalARN}
+	}
 	base, err := url.Parse(endpoint)
 	if err != nil || base.Host == "" {
 		return "", &Error{Reason: fmt.Sprintf("the federation endpoint %q is not an absolute URL", endpoint)}
