@@ -80,6 +80,7 @@ func (a *Assumer) assume(ctx context.Context, c awsconfig.Credentials, rootRegio
 			Region:     cmp.Or(h.Region, rootRegion, assume.DefaultRegion(h.RoleARN)),
 			Endpoint:   a.Endpoint,
 			HTTPClient: httpClient,
+			OneAttempt: h.MFASerial != "", // a code is never sent twice
 		}, prev)
 		in := assume.RoleInput{RoleARN: h.RoleARN, SessionName: cmp.Or(h.SessionName, session),
 			ExternalID: h.ExternalID, Duration: h.Duration, SerialNumber: h.MFASerial}

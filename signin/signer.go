@@ -446,7 +446,7 @@ func (o *Signer) MFACodes(name, totpSecretCommand string) *mfa.Codes {
 // mfa_serial: AWSFED_MFA_CODE, else a prompt on the terminal. The IdP's
 // TOTP secret (AWSFED_TOTP_SECRET, awsfed_totp_secret_command) is not
 // used: it belongs to the IdP account, not to the AWS MFA device.
-func (o *Signer) HopCodes(h profile.Hop) idp.CodeSource {
+func (o *Signer) HopCodes(h profile.Hop) *mfa.Codes {
 	c := &mfa.Codes{
 		Fixed:        o.Getenv("AWSFED_MFA_CODE"),
 		Status:       o.Streams.ErrOut,

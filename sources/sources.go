@@ -22,6 +22,7 @@ import (
 	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/iamuser"
+	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
@@ -77,6 +78,29 @@ func (in *Inputs) iamUserSettings(g *profile.Graph, name string) (*iamuser.Setti
 	return iamuser.Resolve(iamuser.Flags{RoleARN: f.RoleARN, Duration: f.Duration, Region: f.Region, MFASerial: in.MFASerial}, g, name)
 }
 
+// HopCodes is the source of the MFA code of a chained profile's
+// mfa_serial (signin.Signer.HopCodes), each code claimed in the device's
+// ledger, as an IAM user's are, so that no run sends one twice.
+func (in *Inputs) HopCodes(h profile.Hop) idp.CodeSource {
+	c := in.Signer.HopCodes(h)
+	c.Used = in.usedCodes(h.MFASerial)
+	return c
+}
+
+// usedCodes is mfa.Codes.Used for the MFA device serial: it claims each
+// code in the device's ledger (iamuser.Ledger) in the cache folder.
+func (in *Inputs) usedCodes(serial string) func(code string) bool {
+	o := in.Signer
+	ledger := iamuser.NewLedger(string(in.Cache), serial, o.Now)
+	return func(code string) bool {
+		ok, err := ledger.Claim(code)
+		if err != nil {
+			ui.Notes(o.Streams.ErrOut, fmt.Sprintf("the record of MFA codes sent (%s) cannot be used: %v", ledger.Path, err))
+		}
+		return !ok
+	}
+}
+
 // iamUserSource returns the IAM user source for settings s: keys from the
 // keyring, codes never sent before (a ledger per device in the cache).
 func (in *Inputs) iamUserSource(s *iamuser.Settings) *iamuser.Source {
@@ -85,14 +109,7 @@ func (in *Inputs) iamUserSource(s *iamuser.Settings) *iamuser.Source {
 	codes.NoPromptHint = fmt.Sprintf("run awsfed login --profile %s at a terminal; for renewals without a person pass --mfa-code, or set AWSFED_TOTP_SECRET or %s in [%s] to the device's TOTP secret",
 		s.Profile, profile.KeyTOTPSecretCommand, awsconfig.ConfigSection(s.Profile))
 	if s.MFASerial != "" {
-		ledger := iamuser.NewLedger(string(in.Cache), s.MFASerial, o.Now)
-		codes.Used = func(code string) bool {
-			ok, err := ledger.Claim(code)
-			if err != nil {
-				ui.Notes(o.Streams.ErrOut, fmt.Sprintf("the record of MFA codes sent (%s) cannot be used: %v", ledger.Path, err))
-			}
-			return !ok
-		}
+		codes.Used = in.usedCodes(s.MFASerial)
 	}
 	return &iamuser.Source{Settings: s, Keyring: o.Keyring, Codes: codes, Status: o.Streams.ErrOut, Principal: in.callerARN,
 		Client: assume.ClientOptions{Endpoint: assume.EndpointFromEnv(o.Getenv), HTTPClient: &http.Client{Transport: o.Transport()}}}

@@ -357,3 +357,27 @@ func BenchmarkIAMUserLogin(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(e.front.Requests())-before)/float64(b.N), "sts-requests/op")
 }
+
+// TestHopCodeNeverTwice: a chained profile's own mfa_serial code goes
+// through the same ledger as the IAM user's: a second run given the same
+// code refuses it without asking STS.
+func TestHopCodeNeverTwice(t *testing.T) {
+	e := newIAMEnv(t)
+	e.configure()
+	e.env["AWSFED_TOTP_SECRET"] = iamTOTPSecret
+	e.mustRun("login", "--profile", "base", "--no-prompt")
+	delete(e.env, "AWSFED_TOTP_SECRET")
+	e.write(e.config, e.read(e.config)+"\n[profile mfahop]\nrole_arn = "+handsonRole+"\nsource_profile = base\nmfa_serial = "+iamSerial+"\n")
+	e.nextCode()
+	e.env["AWSFED_MFA_CODE"] = e.code()
+	if code := e.run("credential-process", "--profile", "mfahop"); code != 0 {
+		t.Fatalf("credential-process with the hop's code: exit %d: %s", code, e.errOut)
+	}
+	sent := len(e.front.Requests())
+	if code := e.run("credential-process", "--profile", "mfahop"); code != exitRefused || !strings.Contains(e.errOut.String(), "sent before") {
+		t.Errorf("the same hop code again: exit %d: %s", code, e.errOut)
+	}
+	if got := len(e.front.Requests()) - sent; got != 0 {
+		t.Errorf("%d STS requests for a code sent before, want 0", got)
+	}
+}

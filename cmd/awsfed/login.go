@@ -305,9 +305,8 @@ func newInputs(deps *Deps, f signin.Flags, s sso.Flags, unattended bool) *source
 // person's inputs (passwords, codes, a chained role's MFA code) coming
 // through in.
 func newProvider(deps *Deps, g *profile.Graph, in *sources.Inputs) *renew.Provider {
-	signer := in.Signer
 	return &renew.Provider{Graph: g, Cache: cacheDir(deps), Now: deps.Now, Status: deps.Streams.ErrOut,
-		Assumer:   &renew.Assumer{Transport: transport(deps), Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: signer.HopCodes, Status: deps.Streams.ErrOut},
+		Assumer:   &renew.Assumer{Transport: transport(deps), Endpoint: assume.EndpointFromEnv(deps.Getenv), Codes: in.HopCodes, Status: deps.Streams.ErrOut},
 		EnvRegion: cmp.Or(deps.Getenv("AWS_REGION"), deps.Getenv("AWS_DEFAULT_REGION")),
 		Root:      func(name string) (*renew.Root, error) { return sources.Root(in, g, name) }}
 }

@@ -423,7 +423,7 @@ func TestSSOBadInputs(t *testing.T) {
 }
 
 // mustRun runs awsfed and fails the test unless it succeeds.
-func (e *ssoEnv) mustRun(args ...string) {
+func (e *testEnv) mustRun(args ...string) {
 	e.t.Helper()
 	if code := e.run(args...); code != 0 {
 		e.t.Fatalf("awsfed %s: exit %d: %s", strings.Join(args, " "), code, e.errOut)
