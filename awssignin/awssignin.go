@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/seed-2d15385e/awsfed/profile"
 )
 
 // maxPageSize bounds how much of the sign-in page is read. The real page is
@@ -161,11 +163,11 @@ func parseHeading(text string) (Account, error) {
 // aliasAndID reads "alias (123456789012)" or "123456789012" from s, whose
 // white space is single spaces.
 func aliasAndID(s string) (Account, bool) {
-	if isAccountID(s) {
+	if profile.IsAccountID(s) {
 		return Account{ID: s}, true
 	}
 	n := len(s)
-	if n < len("(123456789012)") || s[n-14] != '(' || s[n-1] != ')' || !isAccountID(s[n-13:n-1]) {
+	if n < len("(123456789012)") || s[n-14] != '(' || s[n-1] != ')' || !profile.IsAccountID(s[n-13:n-1]) {
 		return Account{}, false
 	}
 	alias := strings.TrimRight(s[:n-14], " ")
@@ -173,19 +175,6 @@ func aliasAndID(s string) (Account, bool) {
 		return Account{}, false
 	}
 	return Account{ID: s[n-13 : n-1], Alias: alias}, true
-}
-
-// isAccountID reports whether s is 12 ASCII digits.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // arnAccount returns the account field of an IAM role ARN

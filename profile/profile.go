@@ -293,3 +293,16 @@ func ValidRegion(r string) bool {
 	}
 	return true
 }
+
+// IsAccountID reports whether s is an AWS account id: 12 ASCII digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

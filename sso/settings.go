@@ -109,7 +109,7 @@ func Resolve(f Flags, region string, g *profile.Graph, name string) (*Settings, 
 	}
 	savedAccount, savedRole := p.Config(profile.KeySSOAccountID), p.Config(profile.KeySSORoleName)
 	s.AccountID, s.RoleName = cmp.Or(f.AccountID, savedAccount), cmp.Or(f.RoleName, savedRole)
-	if s.AccountID != "" && !accountPattern(s.AccountID) {
+	if s.AccountID != "" && !profile.IsAccountID(s.AccountID) {
 		return nil, profile.Errorf("--account-id %q is not an AWS account id (12 digits)", s.AccountID)
 	}
 	s.Changed = s.AccountID != savedAccount || s.RoleName != savedRole ||
@@ -169,18 +169,6 @@ func sessionFor(g *profile.Graph, startURL, region string) string {
 		return found[0]
 	}
 	return ""
-}
-
-func accountPattern(id string) bool {
-	if len(id) != 12 {
-		return false
-	}
-	for _, r := range id {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Changes returns the config file changes that save s, the role it chose

@@ -245,7 +245,7 @@ func (o *configureSSOOptions) checkFlags() ([]ssoChoice, error) {
 		return nil, err
 	}
 	for _, a := range o.accounts {
-		if !isAccountID(a) {
+		if !profile.IsAccountID(a) {
 			return nil, usagef("--accounts: %q is not an AWS account id (12 digits); nothing was changed", a)
 		}
 	}
@@ -258,10 +258,6 @@ func (o *configureSSOOptions) checkFlags() ([]ssoChoice, error) {
 		return nil, nil
 	}
 	return readSSOFile(o.fromFile)
-}
-
-func isAccountID(s string) bool {
-	return len(s) == 12 && strings.Trim(s, "0123456789") == ""
 }
 
 // isRoleName reports whether s is a permission set's name: 1 to 32
@@ -291,7 +287,7 @@ func readSSOFile(file string) ([]ssoChoice, error) {
 		switch {
 		case len(fields) < 2 || len(fields) > 3:
 			return nil, usagef("%s line %d: want ACCOUNT_ID ROLE_NAME [NAME], got %d fields; nothing was changed", file, n, len(fields))
-		case !isAccountID(fields[0]):
+		case !profile.IsAccountID(fields[0]):
 			return nil, usagef("%s line %d: %q is not an AWS account id (12 digits); nothing was changed", file, n, fields[0])
 		case !isRoleName(fields[1]):
 			return nil, usagef("%s line %d: %q is not a role name such as ReadOnly; nothing was changed", file, n, fields[1])
