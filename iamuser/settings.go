@@ -18,6 +18,10 @@ import (
 // IdP is the value of --idp and awsfed_idp that names an IAM user.
 const IdP = "iam-user"
 
+// KeyKeysFrom names the profile whose keys a profile uses, when they are
+// stored for another: one IAM user, several profiles (a session, a role).
+const KeyKeysFrom = "awsfed_keys_from"
+
 // KeyMFASerial is the profile's MFA device. It is not the AWS CLI's
 // mfa_serial, which on a profile without role_arn the Go SDK and the CLI
 // would misread.
@@ -43,12 +47,17 @@ type Flags struct {
 	RoleARN, Duration, Region string
 	// MFASerial (--mfa-serial) is the ARN of the user's MFA device.
 	MFASerial string
+	// KeysFrom (--keys-from) is the profile whose stored keys to use.
+	KeysFrom string
 }
 
 // Settings are the resolved inputs of a login into one awsfed profile as
 // an IAM user: flags over the profile.
 type Settings struct {
 	Profile string
+	// KeysProfile is the profile whose keys the keyring holds: Profile,
+	// or the one awsfed_keys_from names.
+	KeysProfile string
 	// RoleARN is the role to assume with MFA; "" means GetSessionToken.
 	RoleARN string
 	// Duration is the session length asked for.
@@ -73,6 +82,8 @@ type Settings struct {
 	Principal string
 
 	durationFlag bool
+	regionFlag   bool
+	keysSerial   string // the keys' profile's awsfed_mfa_serial
 	profile      *profile.Profile
 	chained      []string // the profiles chained on it
 }
@@ -91,13 +102,23 @@ func Uses(idpFlag string, g *profile.Graph, name string) bool {
 func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 	p := g.Lookup(name)
 	where := profile.Where(name, g.Paths().Config)
-	s := &Settings{Profile: name, Paths: g.Paths(), profile: p,
-		RoleARN:           cmp.Or(f.RoleARN, p.Config(profile.KeyAWSFedRoleARN)),
-		MFASerial:         cmp.Or(f.MFASerial, p.Config(KeyMFASerial)),
-		Region:            cmp.Or(f.Region, p.Config(profile.KeyRegion)),
-		TOTPSecretCommand: p.Config(profile.KeyTOTPSecretCommand),
-		Username:          p.Config(profile.KeyUsername),
+	s := &Settings{Profile: name, Paths: g.Paths(), profile: p, KeysProfile: cmp.Or(f.KeysFrom, p.Config(KeyKeysFrom), name)}
+	// The user's own settings come from the profile that holds the keys,
+	// unless this one says otherwise.
+	keys := p
+	if s.KeysProfile != name {
+		keys = g.Lookup(s.KeysProfile)
+		if keys.Config(profile.KeyIdP) != IdP || keys.Config(KeyKeysFrom) != "" {
+			return nil, profile.Errorf("--keys-from %s: profile %s is not one whose keys awsfed configure iam-user stored: run awsfed configure iam-user --profile %s first, or name that one", s.KeysProfile, s.KeysProfile, s.KeysProfile)
+		}
 	}
+	own := func(key string) string { return cmp.Or(p.Config(key), keys.Config(key)) }
+	s.keysSerial = keys.Config(KeyMFASerial)
+	s.RoleARN = cmp.Or(f.RoleARN, p.Config(profile.KeyAWSFedRoleARN))
+	s.MFASerial = cmp.Or(f.MFASerial, own(KeyMFASerial))
+	s.Region, s.regionFlag = cmp.Or(f.Region, own(profile.KeyRegion)), f.Region != ""
+	s.TOTPSecretCommand = own(profile.KeyTOTPSecretCommand)
+	s.Username = own(profile.KeyUsername)
 	if s.RoleARN != "" && !roleARNPattern.MatchString(s.RoleARN) {
 		return nil, profile.Errorf("role %q is not a role ARN such as arn:aws:iam::111111111111:role/NAME: fix --role-arn or %s in %s", s.RoleARN, profile.KeyAWSFedRoleARN, where)
 	}
@@ -134,7 +155,7 @@ func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 		return nil, profile.Errorf("%s %q: AWS allows %s to %s for %s", from, raw, shortDuration(lo), shortDuration(hi), what)
 	}
 	s.chained = g.ChainedNames(name)
-	s.Changed = s.RoleARN != p.Config(profile.KeyAWSFedRoleARN) || s.MFASerial != p.Config(KeyMFASerial)
+	s.Changed = s.RoleARN != p.Config(profile.KeyAWSFedRoleARN) || s.MFASerial != own(KeyMFASerial) || s.KeysProfile != cmp.Or(p.Config(KeyKeysFrom), name)
 	if c, ok := p.Credentials(); ok && !s.Changed {
 		s.Principal = c.PrincipalARN
 	}
@@ -145,8 +166,20 @@ func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 // awsfed_idp, the role, the device, a duration given as a flag, the
 // region. Values already there are left as they are.
 func (s *Settings) Changes() []awsconfig.Change {
-	want := []awsconfig.KV{{Key: profile.KeyIdP, Value: IdP}, {Key: profile.KeyUsername, Value: s.Username}, {Key: profile.KeyAWSFedRoleARN, Value: s.RoleARN},
-		{Key: KeyMFASerial, Value: s.MFASerial}, {Key: profile.KeyRegion, Value: s.Region}}
+	want := []awsconfig.KV{{Key: profile.KeyIdP, Value: IdP}}
+	if s.KeysProfile != s.Profile {
+		// The user's settings stay with the keys' profile.
+		want = append(want, awsconfig.KV{Key: KeyKeysFrom, Value: s.KeysProfile}, awsconfig.KV{Key: profile.KeyAWSFedRoleARN, Value: s.RoleARN})
+		if s.regionFlag {
+			want = append(want, awsconfig.KV{Key: profile.KeyRegion, Value: s.Region})
+		}
+		if s.MFASerial != s.keysSerial {
+			want = append(want, awsconfig.KV{Key: KeyMFASerial, Value: s.MFASerial})
+		}
+	} else {
+		want = append(want, awsconfig.KV{Key: profile.KeyUsername, Value: s.Username}, awsconfig.KV{Key: profile.KeyAWSFedRoleARN, Value: s.RoleARN},
+			awsconfig.KV{Key: KeyMFASerial, Value: s.MFASerial}, awsconfig.KV{Key: profile.KeyRegion, Value: s.Region})
+	}
 	if s.durationFlag {
 		want = append(want, awsconfig.KV{Key: profile.KeyDuration, Value: shortDuration(s.Duration)})
 	}

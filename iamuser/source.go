@@ -41,7 +41,7 @@ type Source struct {
 // mistake.
 func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	s := src.Settings
-	keys, err := LoadKeys(ctx, src.Keyring, s.Profile)
+	keys, err := LoadKeys(ctx, src.Keyring, s.KeysProfile)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +80,8 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 		return nil, err
 	}
 	if s.RoleARN == "" && len(s.chained) > 0 {
-		ui.Notes(src.Status, fmt.Sprintf("the roles chained on %s (%s) get sessions of 1 hour at most, AWS's limit for roles assumed with session credentials; for one role, awsfed login --profile %s --role-arn ROLE gets its full duration",
-			s.Profile, strings.Join(s.chained, ", "), s.Profile))
+		ui.Notes(src.Status, fmt.Sprintf("the roles chained on %s (%s) get sessions of 1 hour at most, AWS's limit for roles assumed with session credentials; for a role's full duration, give it a profile of its own: awsfed login --idp iam-user --keys-from %s --role-arn ROLE --profile NAME",
+			s.Profile, strings.Join(s.chained, ", "), s.KeysProfile))
 	}
 	c := awsconfig.Credentials(*creds)
 	if c.PrincipalARN == "" {

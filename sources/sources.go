@@ -38,9 +38,10 @@ import (
 type Inputs struct {
 	Signer *signin.Signer
 	SSO    sso.Flags
-	// MFASerial is --mfa-serial, an IAM user's MFA device.
-	MFASerial string
-	Cache     credcache.Dir
+	// MFASerial (--mfa-serial) is an IAM user's MFA device, KeysFrom
+	// (--keys-from) the profile holding its keys.
+	MFASerial, KeysFrom string
+	Cache               credcache.Dir
 	// OpenURL opens a URL in the person's browser; nil: there is none.
 	OpenURL func(url string) error
 }
@@ -75,7 +76,7 @@ func Root(in *Inputs, g *profile.Graph, name string) (*renew.Root, error) {
 // user's, from login's flags.
 func (in *Inputs) iamUserSettings(g *profile.Graph, name string) (*iamuser.Settings, error) {
 	f := in.Signer.Flags
-	return iamuser.Resolve(iamuser.Flags{RoleARN: f.RoleARN, Duration: f.Duration, Region: f.Region, MFASerial: in.MFASerial}, g, name)
+	return iamuser.Resolve(iamuser.Flags{RoleARN: f.RoleARN, Duration: f.Duration, Region: f.Region, MFASerial: in.MFASerial, KeysFrom: in.KeysFrom}, g, name)
 }
 
 // HopCodes is the source of the MFA code of a chained profile's

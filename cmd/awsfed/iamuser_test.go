@@ -381,3 +381,33 @@ func TestHopCodeNeverTwice(t *testing.T) {
 		t.Errorf("%d STS requests for a code sent before, want 0", got)
 	}
 }
+
+// TestIAMUserKeysFrom gives one role a profile of its own with the keys
+// stored for base: the role keeps its full duration, base its session.
+func TestIAMUserKeysFrom(t *testing.T) {
+	e := newIAMEnv(t)
+	e.configure()
+	e.env["AWSFED_TOTP_SECRET"] = iamTOTPSecret
+	e.mustRun("login", "--profile", "base", "--no-prompt")
+	base, _ := readCreds(t, e.creds, "base")
+	e.nextCode()
+	e.mustRun("login", "--idp", "iam-user", "--profile", "handson", "--keys-from", "base", "--role-arn", handsonRole, "--duration", "8h", "--no-prompt")
+	if want := "[profile handson]\nawsfed_idp = iam-user\nawsfed_keys_from = base\nawsfed_role_arn = " + handsonRole + "\nawsfed_duration = 8h\n"; !strings.Contains(e.read(e.config), want) {
+		t.Errorf("config lacks\n%s\nin\n%s", want, e.read(e.config))
+	}
+	c, ok := readCreds(t, e.creds, "handson")
+	if !ok || !strings.HasPrefix(c.PrincipalARN, "arn:aws:sts::222222222222:assumed-role/handsonrole/alice") || c.Expiration.Sub(e.now()) < 7*time.Hour+50*time.Minute {
+		t.Errorf("[handson] acts as %s until %v, want handsonrole for 8h", c.PrincipalARN, c.Expiration)
+	}
+	if got, _ := readCreds(t, e.creds, "base"); got != base {
+		t.Errorf("[base] changed")
+	}
+	e.nextCode()
+	e.mustRun("login", "--profile", "handson", "--no-prompt", "--force")
+
+	config, creds := e.read(e.config), e.read(e.creds)
+	if code := e.run("login", "--idp", "iam-user", "--profile", "x", "--keys-from", "nobody", "--no-prompt"); code != exitUsage || !strings.Contains(e.errOut.String(), "--keys-from nobody: profile nobody is not one whose keys awsfed configure iam-user stored") {
+		t.Errorf("--keys-from nobody: exit %d: %s", code, e.errOut)
+	}
+	e.assertUnchanged(config, creds)
+}

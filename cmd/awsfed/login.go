@@ -38,6 +38,7 @@ type loginOptions struct {
 	allRoles    bool
 	suffix      string
 	mfaSerial   string // --mfa-serial
+	keysFrom    string // --keys-from
 }
 
 // defaultStaticSuffix names the credentials file section of a
@@ -99,6 +100,7 @@ func newLoginCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *c
 	fl.StringSliceVar(&opts.also, "also", nil, "after the login, assume the roles of these profiles chained on the awsfed profile and write their credentials to the credentials file as NAME-static; sso: an ACCOUNT_ROLE name (e.g. 111111111111_ReadOnly) keeps that role as a profile of its own, its keys in [ACCOUNT_ROLE] (comma-separated, repeatable)")
 	fl.BoolVar(&opts.allChains, "all-chains", false, "like --also, for every profile chained on the awsfed profile")
 	fl.StringVar(&opts.mfaSerial, "mfa-serial", "", "iam-user: the ARN of the user's MFA device (default: the profile's awsfed_mfa_serial)")
+	fl.StringVar(&opts.keysFrom, "keys-from", "", "iam-user: use the keys stored for this profile by configure iam-user, e.g. for a profile of one role (saved as awsfed_keys_from)")
 	fl.BoolVar(&opts.allRoles, "all-roles", false, "sso: like --also ACCOUNT_ROLE, for every account and role of the session")
 	fl.StringVar(&opts.suffix, "suffix", defaultStaticSuffix, "suffix of the credentials file sections --also and --all-chains write")
 	return cmd
@@ -138,7 +140,7 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 		return usagef("--all-roles is for IAM Identity Center profiles, and %s signs in through SAML: use --also or --all-chains for the roles chained on it", name)
 	}
 	in := newInputs(o.deps, o.flags, o.sso, false)
-	in.MFASerial = o.mfaSerial
+	in.MFASerial, in.KeysFrom = o.mfaSerial, o.keysFrom
 	defer in.Signer.Close()
 	p := newProvider(o.deps, g, in)
 	ren, root, err := p.Renew(ctx, name, minValid, o.force || minValid == 0)
