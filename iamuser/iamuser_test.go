@@ -174,3 +174,24 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveKeysFrom(t *testing.T) {
+	const serial = "arn:aws:iam::111111111111:mfa/alice"
+	config := "[profile base]\nawsfed_idp = iam-user\nawsfed_username = alice\nawsfed_mfa_serial = " + serial + "\nregion = eu-west-1\n" +
+		"[profile role]\nawsfed_idp = iam-user\nawsfed_keys_from = base\nawsfed_role_arn = arn:aws:iam::222222222222:role/r\n" +
+		"[profile chained]\nawsfed_idp = iam-user\nawsfed_keys_from = role\n"
+	g := graph(t, config, "")
+	s, err := Resolve(Flags{}, g, "role")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.KeysProfile != "base" || s.MFASerial != serial || s.Username != "alice" || s.Region != "eu-west-1" || s.Duration != time.Hour || s.Changed {
+		t.Errorf("got %+v", s)
+	}
+	if ch := s.Changes(); ch != nil {
+		t.Errorf("Changes() = %v, want none", ch)
+	}
+	if _, err := Resolve(Flags{}, g, "chained"); err == nil || !strings.Contains(err.Error(), "profile role is not one whose keys") {
+		t.Errorf("keys from a profile that takes them from another: %v", err)
+	}
+}
