@@ -507,7 +507,7 @@ func (o *Signer) ChooseRole(ctx context.Context, a *idp.Assertion, want string) 
 	aliases := o.Aliases(ctx, a)
 	labels := make([]string, len(a.Roles))
 	for i, r := range a.Roles {
-		labels[i] = fmt.Sprintf("%s  %s", AccountLabel(r.AccountID(), aliases), r.Name())
+		labels[i] = fmt.Sprintf("%s  %s", ui.AccountLabel(r.AccountID(), aliases[r.AccountID()]), r.Name())
 	}
 	i, err := p.Select(ctx, "Role to assume", labels)
 	if err != nil {
@@ -546,14 +546,6 @@ func (o *Signer) Aliases(ctx context.Context, a *idp.Assertion) map[string]strin
 		return nil
 	}
 	return awssignin.Aliases(accts)
-}
-
-// AccountLabel shows an account as "alias (id)", or its id alone.
-func AccountLabel(id string, aliases map[string]string) string {
-	if alias := aliases[id]; alias != "" {
-		return fmt.Sprintf("%s (%s)", alias, id)
-	}
-	return id
 }
 
 func roleList(roles []idp.Role) string {

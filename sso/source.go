@@ -152,10 +152,7 @@ func roleList(roles []AccountRole) string {
 // Label names ar for a person choosing: the account's name and id, and
 // the role.
 func (ar AccountRole) Label() string {
-	if ar.Account.Name != "" {
-		return fmt.Sprintf("%s (%s)  %s", ar.Account.Name, ar.Account.ID, ar.RoleName)
-	}
-	return ar.Account.ID + "  " + ar.RoleName
+	return ui.AccountLabel(ar.Account.ID, ar.Account.Name) + "  " + ar.RoleName
 }
 
 // save saves the settings the login used.

@@ -153,3 +153,12 @@ func HumanDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dh%dm", h, m)
 }
+
+// AccountLabel names an AWS account for a person: "name (id)", or the id
+// alone when it has no name (an alias, or IAM Identity Center's name).
+func AccountLabel(id, name string) string {
+	if name != "" {
+		return fmt.Sprintf("%s (%s)", name, id)
+	}
+	return id
+}

@@ -170,3 +170,14 @@ func TestResultLineUserSession(t *testing.T) {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
+
+func TestAccountLabel(t *testing.T) {
+	for _, tt := range []struct{ id, name, want string }{
+		{"111111111111", "prod", "prod (111111111111)"},
+		{"111111111111", "", "111111111111"},
+	} {
+		if got := AccountLabel(tt.id, tt.name); got != tt.want {
+			t.Errorf("AccountLabel(%q, %q) = %q, want %q", tt.id, tt.name, got, tt.want)
+		}
+	}
+}

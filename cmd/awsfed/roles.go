@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seed-2d15385e/awsfed/sources"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 func newRolesCmd(deps *Deps, runF func(context.Context, *loginOptions) error) *cobra.Command {
@@ -50,11 +51,7 @@ func runRoles(ctx context.Context, o *loginOptions) error {
 	last := ""
 	for _, e := range grants {
 		if e.AccountID != last {
-			label := e.AccountID
-			if e.AccountName != "" {
-				label = fmt.Sprintf("%s (%s)", e.AccountName, e.AccountID)
-			}
-			fmt.Fprintf(out, "Account %s\n", label)
+			fmt.Fprintf(out, "Account %s\n", ui.AccountLabel(e.AccountID, e.AccountName))
 			last = e.AccountID
 		}
 		if e.RoleARN == "" { // IAM Identity Center does not say it
