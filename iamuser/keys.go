@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/seed-2d15385e/awsfed/assume"
@@ -103,10 +101,7 @@ func SaveKeys(ctx context.Context, kr Keyring, name string, k Keys) error {
 // to, through the client options o, and returns the user's ARN. A refusal
 // is an error naming the key id and STS's code, never the secret.
 func Verify(ctx context.Context, o assume.ClientOptions, k Keys) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	c := assume.NewSignedClient(o, assume.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey})
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	arn, err := assume.CallerARN(ctx, o, assume.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}, 10*time.Second)
 	var ae smithy.APIError
 	switch {
 	case errors.As(err, &ae):
@@ -117,7 +112,7 @@ func Verify(ctx context.Context, o assume.ClientOptions, k Keys) (string, error)
 		}
 		return "", fmt.Errorf("check the access key %s with STS: %w", k.AccessKeyID, err)
 	}
-	return aws.ToString(out.Arn), nil
+	return arn, nil
 }
 
 // VerifyError reports that STS refused an access key. Callers map it to

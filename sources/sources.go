@@ -16,9 +16,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/seed-2d15385e/awsfed/assume"
 	"github.com/seed-2d15385e/awsfed/awsconfig"
 	"github.com/seed-2d15385e/awsfed/iamuser"
@@ -158,14 +155,7 @@ func (in *Inputs) ssoSource(s *sso.Settings) *sso.Source {
 // callerARN asks STS (AWS_ENDPOINT_URL_STS, if set) which assumed-role ARN
 // creds act as, giving up after a few seconds: it only labels them.
 func (in *Inputs) callerARN(ctx context.Context, creds awsconfig.Credentials, region string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
 	o := in.Signer
-	c := assume.NewSignedClient(assume.ClientOptions{Region: region, Endpoint: assume.EndpointFromEnv(o.Getenv),
-		HTTPClient: &http.Client{Transport: o.Transport()}}, creds)
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.Arn), nil
+	return assume.CallerARN(ctx, assume.ClientOptions{Region: region, Endpoint: assume.EndpointFromEnv(o.Getenv),
+		HTTPClient: &http.Client{Transport: o.Transport()}}, creds, 5*time.Second)
 }
