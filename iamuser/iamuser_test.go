@@ -120,41 +120,6 @@ func TestKeysCheck(t *testing.T) {
 	}
 }
 
-func TestLedger(t *testing.T) {
-	now := time.Unix(1700000000, 0)
-	dir := t.TempDir()
-	l := NewLedger(dir, "arn:aws:iam::111111111111:mfa/alice", func() time.Time { return now })
-	other := NewLedger(dir, "arn:aws:iam::111111111111:mfa/bob", func() time.Time { return now })
-	claim := func(l *Ledger, code string) bool {
-		t.Helper()
-		ok, err := l.Claim(code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
-	if !claim(l, "123456") {
-		t.Fatal("a first code was refused")
-	}
-	if claim(l, "123456") {
-		t.Error("a code was claimed twice")
-	}
-	if !claim(other, "123456") {
-		t.Error("another device's ledger refused the code")
-	}
-	now = now.Add(codeMemory + time.Second)
-	if !claim(l, "123456") {
-		t.Error("a code was still refused after codeMemory")
-	}
-	fi, err := os.Stat(l.Path)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("ledger %s: %v, %v; want mode 0600", l.Path, fi.Mode(), err)
-	}
-	if data, _ := os.ReadFile(l.Path); strings.Contains(string(data), "123456") {
-		t.Errorf("the ledger holds the code itself: %s", data)
-	}
-}
-
 func TestSessionName(t *testing.T) {
 	for _, tt := range []struct{ principal, profile, want string }{
 		{"arn:aws:iam::111111111111:user/team/alice", "base", "alice"},

@@ -21,11 +21,11 @@ import (
 	"github.com/seed-2d15385e/awsfed/iamuser"
 	"github.com/seed-2d15385e/awsfed/idp"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
+	"github.com/seed-2d15385e/awsfed/mfa"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
 	"github.com/seed-2d15385e/awsfed/signin"
 	"github.com/seed-2d15385e/awsfed/sso"
-	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // Inputs are what a command run gives every credential source: the
@@ -85,18 +85,11 @@ func (in *Inputs) HopCodes(h profile.Hop) idp.CodeSource {
 	return c
 }
 
-// usedCodes is mfa.Codes.Used for the MFA device serial: it claims each
-// code in the device's ledger (iamuser.Ledger) in the cache folder.
+// usedCodes is mfa.Codes.Used for the MFA device serial: its ledger in
+// the cache folder.
 func (in *Inputs) usedCodes(serial string) func(code string) bool {
 	o := in.Signer
-	ledger := iamuser.NewLedger(string(in.Cache), serial, o.Now)
-	return func(code string) bool {
-		ok, err := ledger.Claim(code)
-		if err != nil {
-			ui.Notes(o.Streams.ErrOut, fmt.Sprintf("the record of MFA codes sent (%s) cannot be used: %v", ledger.Path, err))
-		}
-		return !ok
-	}
+	return mfa.NewLedger(string(in.Cache), serial, o.Now, o.Streams.ErrOut).Sent
 }
 
 // iamUserSource returns the IAM user source for settings s: keys from the

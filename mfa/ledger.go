@@ -1,10 +1,12 @@
-package iamuser
+package mfa
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/seed-2d15385e/awsfed/internal/atomicfile"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // codeMemory is how long a sent code is remembered: STS takes a code
@@ -30,12 +33,25 @@ type Ledger struct {
 	// Path is the ledger's file; Now the clock.
 	Path string
 	Now  func() time.Time
+	// Status receives the note of a ledger that cannot be used.
+	Status io.Writer
 }
 
 // NewLedger returns the ledger of the MFA device serial in cacheDir.
-func NewLedger(cacheDir, serial string, now func() time.Time) *Ledger {
+func NewLedger(cacheDir, serial string, now func() time.Time, status io.Writer) *Ledger {
 	sum := sha256.Sum256([]byte("awsfed mfa device\x00" + serial))
-	return &Ledger{Path: filepath.Join(cacheDir, "mfa", hex.EncodeToString(sum[:12])+".json"), Now: now}
+	return &Ledger{Path: filepath.Join(cacheDir, "mfa", hex.EncodeToString(sum[:12])+".json"), Now: now, Status: status}
+}
+
+// Sent is Codes.Used for the ledger's device: it reports whether code
+// was sent within codeMemory, and claims it otherwise. A ledger that
+// cannot be used says so on Status and claims every code.
+func (l *Ledger) Sent(code string) bool {
+	ok, err := l.Claim(code)
+	if err != nil {
+		ui.Notes(l.Status, fmt.Sprintf("the record of MFA codes sent (%s) cannot be used: %v", l.Path, err))
+	}
+	return !ok
 }
 
 type ledgerEntry struct {
