@@ -85,7 +85,7 @@ type Settings struct {
 	regionFlag   bool
 	keysSerial   string // the keys' profile's awsfed_mfa_serial
 	profile      *profile.Profile
-	chained      []string // the profiles chained on it
+	graph        *profile.Graph // for the profiles chained on it, asked only by a renewal
 }
 
 // Uses reports whether profile name of g is an IAM user's: --idp iam-user
@@ -154,7 +154,7 @@ func Resolve(f Flags, g *profile.Graph, name string) (*Settings, error) {
 		}
 		return nil, profile.Errorf("%s %q: AWS allows %s to %s for %s", from, raw, shortDuration(lo), shortDuration(hi), what)
 	}
-	s.chained = g.ChainedNames(name)
+	s.graph = g
 	s.Changed = s.RoleARN != p.Config(profile.KeyAWSFedRoleARN) || s.MFASerial != own(KeyMFASerial) || s.KeysProfile != cmp.Or(p.Config(KeyKeysFrom), name)
 	if c, ok := p.Credentials(); ok && !s.Changed {
 		s.Principal = c.PrincipalARN

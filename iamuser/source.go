@@ -79,9 +79,9 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.RoleARN == "" && len(s.chained) > 0 {
+	if chained := s.graph.ChainedNames(s.Profile); s.RoleARN == "" && len(chained) > 0 {
 		ui.Notes(src.Status, fmt.Sprintf("the roles chained on %s (%s) get sessions of 1 hour at most, AWS's limit for roles assumed with session credentials; for a role's full duration, give it a profile of its own: awsfed login --idp iam-user --keys-from %s --role-arn ROLE --profile NAME",
-			s.Profile, strings.Join(s.chained, ", "), s.KeysProfile))
+			s.Profile, strings.Join(chained, ", "), s.KeysProfile))
 	}
 	c := awsconfig.Credentials(*creds)
 	if c.PrincipalARN == "" {
