@@ -482,12 +482,7 @@ func planSSOProfiles(g *profile.Graph, from string, chosen []ssoChoice, prune bo
 				c.name, c.grant.AccountID, c.grant.RoleName, profile.Where(c.name, g.Paths().Config), why))
 			continue
 		}
-		ch := awsconfig.Change{Section: p.ConfigSection()}
-		for _, kv := range kvs {
-			if p.Config(kv.Key) != kv.Value {
-				ch.Set = append(ch.Set, kv)
-			}
-		}
+		ch := awsconfig.Change{Section: p.ConfigSection(), Set: p.Missing(kvs)}
 		for _, k := range ssoProfileKeys {
 			if _, set := p.Section().Lookup(k); set && !slices.ContainsFunc(kvs, func(kv awsconfig.KV) bool { return kv.Key == k }) {
 				ch.Unset = append(ch.Unset, k)
