@@ -1,12 +1,10 @@
 package ssotest_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,40 +259,9 @@ func TestAWSCLI(t *testing.T) {
 	home := newCLIHome(t, srv, "us-east-1")
 
 	// aws sso login, in the background; approve the code it prints.
-	args := []string{"sso", "login", "--profile", "p", "--no-browser"}
-	if cli.minor >= 22 {
-		args = append(args, "--use-device-code") // PKCE is the default since 2.22
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	login := exec.CommandContext(ctx, cli.path, args...)
-	login.Env = home.env
-	var stderr strings.Builder
-	login.Stderr = &stderr
-	stdout, err := login.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := login.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var printed strings.Builder
-	sc := bufio.NewScanner(io.TeeReader(stdout, &printed))
-	codeRE := regexp.MustCompile(`^[A-Z]{4}-[A-Z]{4}$`)
-	approved := false
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); !approved && codeRE.MatchString(line) {
-			if err := srv.Approve(line, "alice"); err != nil {
-				t.Error(err)
-			}
-			approved = true
-		}
-	}
-	if err := login.Wait(); err != nil || !approved {
-		t.Fatalf("aws %s: %v, code approved: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, approved, printed.String(), stderr.String())
-	}
-	t.Logf("aws sso login printed:\n%s", printed.String())
-	if want := "Successfully logged into Start URL: " + startURL; !strings.Contains(printed.String(), want) {
+	printed := srv.CLILogin(t, cli.path, cli.minor, home.env, "p", "alice")
+	t.Logf("aws sso login printed:\n%s", printed)
+	if want := "Successfully logged into Start URL: " + startURL; !strings.Contains(printed, want) {
 		t.Errorf("login output lacks %q", want)
 	}
 

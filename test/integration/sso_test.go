@@ -1,12 +1,10 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -276,7 +274,7 @@ func TestSSO(t *testing.T) {
 			"\n[profile p]\nsso_session = cli\nsso_account_id = "+ssoAccount+"\nsso_role_name = "+ssoRole+"\nregion = us-east-1\n"+
 			"\n# awsfed's, by hand\n[profile fromcli]\nawsfed_idp = sso\nawsfed_sso_session = cli\nawsfed_sso_account_id = "+ssoAccount+
 			"\nawsfed_sso_role_name = "+ssoRole+"\nregion = us-east-1\n")
-		cliSSOLogin(t, h, cli, srv, "p")
+		srv.CLILogin(t, cli.path, cli.minor, append(append([]string(nil), h.env...), "BROWSER=/bin/false"), "p", ssoUser)
 		config, creds := h.read(h.config), h.read(h.creds)
 		before := grants()
 		r := h.awsfed(nil, "login", "--profile", "fromcli", "--no-prompt")
@@ -552,43 +550,5 @@ func wantIdentityV2(h *home, cli cliV2, profile, want string) {
 	h.t.Helper()
 	if c, s := cliIdentity(h, cli, profile), sdkIdentity(h, profile); c != want || s != want {
 		h.t.Errorf("identity of profile %s: AWS CLI %q, Go SDK %q; want %s", profile, c, s, want)
-	}
-}
-
-// cliSSOLogin runs aws sso login --profile profile with the device code,
-// approving the code it prints as alice.
-func cliSSOLogin(t *testing.T, h *home, cli cliV2, srv *ssotest.Server, profile string) {
-	t.Helper()
-	args := []string{"sso", "login", "--profile", profile, "--no-browser"}
-	if cli.minor >= 22 {
-		args = append(args, "--use-device-code") // PKCE is the default since 2.22
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	login := exec.CommandContext(ctx, cli.path, args...)
-	login.Env = append(append([]string(nil), h.env...), "BROWSER=/bin/false")
-	var stderr strings.Builder
-	login.Stderr = &stderr
-	stdout, err := login.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := login.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var printed strings.Builder
-	sc := bufio.NewScanner(io.TeeReader(stdout, &printed))
-	codeRE := regexp.MustCompile(`^[A-Z]{4}-[A-Z]{4}$`)
-	approved := false
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); !approved && codeRE.MatchString(line) {
-			if err := srv.Approve(line, ssoUser); err != nil {
-				t.Error(err)
-			}
-			approved = true
-		}
-	}
-	if err := login.Wait(); err != nil || !approved {
-		t.Fatalf("aws %s: %v, code approved: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, approved, printed.String(), stderr.String())
 	}
 }
