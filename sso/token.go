@@ -266,8 +266,9 @@ func (c *Client) flow(asked string) string {
 // registration returns a registration for s of the flow's kind: the
 // cached one if botocore would reuse it, else a new one, marked new so
 // that SignIn caches it with the token it gets (a sign-in that fails
-// leaves the cache as it was). A new client is named "botocore-client-<session>", as the CLI's, since the
-// two share the registration file.
+// leaves the cache as it was). A new client is named
+// "botocore-client-<session>", as the CLI's, since the two share the
+// registration file.
 func (c *Client) registration(ctx context.Context, api oidcAPI, s Session, pkce bool) (*registration, error) {
 	if r, err := readRegistration(c.CacheDir, s); err == nil && r.usable(c.now(), pkce) {
 		return r, nil
