@@ -66,11 +66,7 @@ func CopyRoles(ctx context.Context, in *Inputs, g *profile.Graph, root string, o
 		return err
 	}
 	src := in.ssoSource(s)
-	tok, err := src.Token(ctx)
-	if err != nil {
-		return err
-	}
-	roles, err := src.Client.AccountRoles(ctx, tok, 0)
+	tok, roles, err := src.TokenAndRoles(ctx)
 	if err != nil {
 		return err
 	}

@@ -46,28 +46,19 @@ type Source struct {
 // Retrieve gets the role's credentials.
 func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	s := src.Settings
-	tok, err := src.token(ctx, false)
-	if err != nil {
-		return nil, err
-	}
 	account, role := s.AccountID, s.RoleName
-	if account == "" || role == "" {
-		ar, err := src.choose(ctx, tok)
-		if err != nil {
-			return nil, err
-		}
-		account, role = ar.Account.ID, ar.RoleName
-	}
-	creds, err := src.Client.RoleCredentials(ctx, tok, account, role)
-	var invalid *TokenInvalidError
-	if errors.As(err, &invalid) {
-		// Signed out or revoked since the token was cached: the cached
-		// token is worthless, only a new sign-in helps.
-		if tok, err = src.token(ctx, true); err != nil {
-			return nil, err
+	var creds awsconfig.Credentials
+	_, err := src.WithToken(ctx, func(tok *Token) (err error) {
+		if account == "" || role == "" {
+			ar, err := src.choose(ctx, tok)
+			if err != nil {
+				return err
+			}
+			account, role = ar.Account.ID, ar.RoleName
 		}
 		creds, err = src.Client.RoleCredentials(ctx, tok, account, role)
-	}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -78,10 +69,27 @@ func (src *Source) Retrieve(ctx context.Context) (*renew.Retrieved, error) {
 	return &renew.Retrieved{Credentials: creds, Stored: func() error { return src.save(account, role) }}, nil
 }
 
-// Token returns a token for the session valid for TokenMinValid at
-// least: the cached one, refreshed if need be, or, when Interactive, a
-// new sign-in.
-func (src *Source) Token(ctx context.Context) (*Token, error) { return src.token(ctx, false) }
+// WithToken runs do with a token for the session valid for TokenMinValid
+// at least (the cached one, refreshed if need be, or, when Interactive, a
+// new sign-in). When the portal no longer takes it (signed out or revoked
+// since it was cached) it is worthless: WithToken drops it for a new
+// sign-in, or a *ui.InputNeededError naming the command to run, and runs
+// do once more. It returns the token do last ran with.
+func (src *Source) WithToken(ctx context.Context, do func(*Token) error) (*Token, error) {
+	tok, err := src.token(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	err = do(tok)
+	var invalid *TokenInvalidError
+	if errors.As(err, &invalid) {
+		if tok, err = src.token(ctx, true); err != nil {
+			return nil, err
+		}
+		err = do(tok)
+	}
+	return tok, err
+}
 
 // token returns a token for the session, under its lock; signIn drops the
 // cached one first.
@@ -164,22 +172,22 @@ func (src *Source) save(account, role string) error {
 // and lists every account and role the person may use. A token the
 // portal no longer takes is dropped for a new sign-in, as in Retrieve.
 func (src *Source) AccountRoles(ctx context.Context) ([]AccountRole, error) {
-	tok, err := src.token(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := src.Client.AccountRoles(ctx, tok, 0)
-	var invalid *TokenInvalidError
-	if errors.As(err, &invalid) {
-		if tok, err = src.token(ctx, true); err != nil {
-			return nil, err
-		}
+	_, roles, err := src.TokenAndRoles(ctx)
+	return roles, err
+}
+
+// TokenAndRoles is AccountRoles that also returns the token the roles
+// were listed with, for requests about them.
+func (src *Source) TokenAndRoles(ctx context.Context) (*Token, []AccountRole, error) {
+	var roles []AccountRole
+	tok, err := src.WithToken(ctx, func(tok *Token) (err error) {
 		roles, err = src.Client.AccountRoles(ctx, tok, 0)
-	}
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return roles, src.saveSession()
+	return tok, roles, src.saveSession()
 }
 
 // saveSession saves [sso-session NAME] when it does not hold the settings

@@ -294,6 +294,22 @@ func TestSSOCopyRefusals(t *testing.T) {
 	}
 }
 
+// TestSSOCopiesSessionEnded: from cron, with dev still valid but the
+// portal session ended, the copies cannot be renewed: exit 4 with the
+// command to run, nothing written.
+func TestSSOCopiesSessionEnded(t *testing.T) {
+	e := newSSOEnv(t, ssotest.Options{})
+	e.mustRun(e.ssoLoginArgs("--account-id", ssoAccount, "--role-name", ssoRole)...)
+	e.sso.EndSession(ssoUser)
+	config, creds := e.read(e.config), e.read(e.creds)
+	code := e.run("login", "--profile", "dev", "--skip-if-valid", "30m", "--all-roles", "--no-prompt")
+	msg := strings.TrimSpace(e.errOut.String())
+	if code != exitNeedsInput || !strings.Contains(msg, "run awsfed login --profile dev at a terminal") || strings.Count(msg, "awsfed: ") != 1 {
+		t.Errorf("exit %d, want %d:\n%s", code, exitNeedsInput, msg)
+	}
+	e.assertUnchanged(config, creds)
+}
+
 // TestSSOBadInputs checks each failure of a first login or a renewal: one
 // line, the documented exit code, the AWS files and the token cache as
 // they were.
