@@ -3,7 +3,6 @@ package sso
 import (
 	"cmp"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/seed-2d15385e/awsfed/awsconfig"
@@ -164,7 +163,6 @@ func sessionFor(g *profile.Graph, startURL, region string) string {
 			found = append(found, name)
 		}
 	}
-	sort.Strings(found)
 	if len(found) == 1 {
 		return found[0]
 	}
