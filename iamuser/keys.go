@@ -64,6 +64,9 @@ func (k Keys) Check() error {
 	return nil
 }
 
+// keyringHint says what to do when the keyring cannot be used.
+const keyringHint = "awsfed keeps them nowhere else: run it where the keyring runs (a desktop session, or a Secret Service such as gnome-keyring-daemon started in this one)"
+
 // LoadKeys reads profile name's long-term keys from kr. No item is a
 // *profile.ConfigError saying how to store them; a keyring that cannot be
 // used is its own error, with what to do.
@@ -76,7 +79,7 @@ func LoadKeys(ctx context.Context, kr Keyring, name string) (Keys, error) {
 	case errors.Is(err, keyring.ErrNotFound):
 		return Keys{}, profile.Errorf("the OS keyring holds no access keys for profile %s: store them with awsfed configure iam-user --profile %s --access-key-id AKIA… --secret-stdin", name, name)
 	case err != nil:
-		return Keys{}, fmt.Errorf("read the access keys of profile %s from the OS keyring: %w; awsfed keeps them nowhere else: run it where the keyring runs (a desktop session, or a Secret Service such as gnome-keyring-daemon started in this one)", name, err)
+		return Keys{}, fmt.Errorf("read the access keys of profile %s from the OS keyring: %w; %s", name, err, keyringHint)
 	}
 	var k Keys
 	if err := json.Unmarshal([]byte(raw), &k); err != nil || k.Check() != nil {
@@ -92,7 +95,7 @@ func SaveKeys(ctx context.Context, kr Keyring, name string, k Keys) error {
 		return err
 	}
 	if err := kr.Set(ctx, KeyringItem(name), string(raw)); err != nil {
-		return fmt.Errorf("store the access keys of profile %s in the OS keyring: %w", name, err)
+		return fmt.Errorf("store the access keys of profile %s in the OS keyring: %w; %s", name, err, keyringHint)
 	}
 	return nil
 }

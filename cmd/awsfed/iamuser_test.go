@@ -251,6 +251,9 @@ func TestIAMUserBadInputs(t *testing.T) {
 				e.env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:1"
 			},
 			code: exitError, want: "could not reach STS at http://127.0.0.1:1/ to check the access key " + iamKeyID + ": connection refused"},
+		{name: "configure: keyring absent", args: []string{"configure", "iam-user", "--profile", "other2", "--access-key-id", iamKeyID, "--secret-stdin"},
+			setup: func(e *iamEnv) { e.in.WriteString(iamSecret + "\n"); e.keyring.err = &keyring.Error{} },
+			code:  exitError, want: "store the access keys of profile other2 in the OS keyring"},
 		{name: "configure: a temporary key", args: []string{"configure", "iam-user", "--profile", "other2", "--access-key-id", "ASIAUNKNOWN000000000", "--secret-stdin"},
 			setup: func(e *iamEnv) { e.in.WriteString(iamSecret + "\n") },
 			code:  exitUsage, want: "is a temporary key"},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/idp/generic/generictest"
+	"github.com/seed-2d15385e/awsfed/sso"
 	"github.com/seed-2d15385e/awsfed/sso/ssotest"
 )
 
@@ -583,4 +584,40 @@ func TestSSORoles(t *testing.T) {
 		t.Errorf("roles --json = %v, want %v", got, want)
 	}
 	e.assertUnchanged(config, creds)
+}
+
+// TestStatusSSOSessions: status reads each session's token from the cache,
+// with no request, and says what it allows.
+func TestStatusSSOSessions(t *testing.T) {
+	const url = "https://d-0000000000.awsapps.com/start"
+	now := time.Now().UTC()
+	stamp := func(d time.Duration) string { return now.Add(d).Format("2006-01-02T15:04:05Z") }
+	refreshable := `, "refreshToken": "r", "clientId": "c", "clientSecret": "s", "registrationExpiresAt": "` + stamp(24*time.Hour) + `"`
+	tests := []struct{ name, token, want string }{
+		{"no token", "", "none; sign in: awsfed login --profile dev"},
+		{"valid, refreshable", `{"accessToken": "a", "expiresAt": "` + stamp(90*time.Minute) + `"` + refreshable + `}`, "1h29m left, refreshable"},
+		{"valid, not refreshable", `{"accessToken": "a", "expiresAt": "` + stamp(30*time.Minute) + `"}`, "29m left, not refreshable"},
+		{"expired, refreshable", `{"accessToken": "a", "expiresAt": "` + stamp(-time.Minute) + `"` + refreshable + `}`, "expired, refreshable while the portal session lasts"},
+		{"expired", `{"accessToken": "a", "expiresAt": "` + stamp(-time.Minute) + `"}`, "expired; sign in: awsfed login --profile dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEnv(t, generictest.Options{})
+			e.write(e.config, "[sso-session corp]\nsso_start_url = "+url+"\nsso_region = eu-west-1\n[profile dev]\nawsfed_idp = sso\nawsfed_sso_session = corp\n")
+			if tt.token != "" {
+				path := sso.TokenPath(sso.CacheDir(e.deps.Home), sso.Session{Name: "corp", StartURL: url, Region: "eu-west-1"})
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				e.write(path, tt.token)
+			}
+			if code := e.run("status"); code != 0 {
+				t.Fatalf("status: exit %d: %s", code, e.errOut)
+			}
+			want := "corp         " + url + "  eu-west-1  " + tt.want
+			if !strings.Contains(e.out.String(), want) {
+				t.Errorf("status:\n%s\nwant a line with %q", e.out, want)
+			}
+		})
+	}
 }
