@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seed-2d15385e/awsfed/internal/atomicfile"
+	"github.com/seed-2d15385e/awsfed/ui"
 )
 
 // Token is an IAM Identity Center access token as the AWS CLI caches it
@@ -352,4 +353,23 @@ func writeRegistration(cacheDir string, s Session, r *registration) error {
 		return fmt.Errorf("save IAM Identity Center client registration: %w", err)
 	}
 	return nil
+}
+
+// TokenState says, for a person, what s's token in cacheDir allows at now:
+// renewals with no person, or a sign-in first with login (a command). It
+// reads the file only.
+func TokenState(cacheDir string, s Session, login string, now time.Time) string {
+	t, err := ReadToken(cacheDir, s)
+	left := func() string { return ui.HumanDuration(t.ExpiresAt.Sub(now).Truncate(time.Minute)) }
+	switch {
+	case err != nil:
+		return "none; sign in: " + login
+	case t.Valid(now, 0) && t.Refreshable(now):
+		return left() + " left, refreshable"
+	case t.Valid(now, 0):
+		return left() + " left, not refreshable"
+	case t.Refreshable(now):
+		return "expired, refreshable while the portal session lasts"
+	}
+	return "expired; sign in: " + login
 }

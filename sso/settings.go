@@ -152,6 +152,17 @@ func (s *Settings) Copy(g *profile.Graph, name, accountID, roleName string) *Set
 	return &c
 }
 
+// ReadSession returns [sso-session name] of g as it stands, with no
+// check: what status shows.
+func ReadSession(g *profile.Graph, name string) Session {
+	sec, _ := g.SSOSession(name)
+	s := Session{Name: name, StartURL: strings.TrimSpace(sec.Get(profile.KeySSOStartURL)), Region: strings.TrimSpace(sec.Get(profile.KeySSORegion))}
+	if v, ok := sec.Lookup(profile.KeySSOScopes); ok {
+		s.Scopes = ParseScopes(v)
+	}
+	return s
+}
+
 // sessionFor names the [sso-session] that holds startURL (and region, if
 // given), or "" when none or several do.
 func sessionFor(g *profile.Graph, startURL, region string) string {

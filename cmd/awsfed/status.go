@@ -12,11 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-2d15385e/awsfed/iamuser"
 	"github.com/seed-2d15385e/awsfed/internal/credcache"
 	"github.com/seed-2d15385e/awsfed/profile"
 	"github.com/seed-2d15385e/awsfed/renew"
-	"github.com/seed-2d15385e/awsfed/signin"
+	"github.com/seed-2d15385e/awsfed/sources"
 	"github.com/seed-2d15385e/awsfed/sso"
 	"github.com/seed-2d15385e/awsfed/ui"
 )
@@ -100,6 +99,7 @@ type profileStatus struct {
 	RoleName   string `json:"role_name"`
 
 	hasCreds bool
+	role     string // the role as the table names it
 }
 
 // chainStatus is a profile that chains on its parent through role_arn and
@@ -165,15 +165,9 @@ func chainsStatus(nodes []profile.Node, ready bool) []chainStatus {
 
 // managedStatus reads what the files say of the awsfed profile name.
 func managedStatus(g *profile.Graph, name string, cache credcache.Dir, now time.Time) (profileStatus, error) {
-	var p profileStatus
-	if sso.Uses("", g, name) {
-		pr := g.Lookup(name)
-		p = profileStatus{Name: name, IdP: sso.IdP, SSOSession: pr.Config(profile.KeyAWSFedSSOSession),
-			AccountID: pr.Config(profile.KeySSOAccountID), RoleName: pr.Config(profile.KeySSORoleName)}
-	} else {
-		s := signin.Read(g, name)
-		p = profileStatus{Name: name, IdP: s.IdP, Username: s.Username, RoleARN: s.RoleARN}
-	}
+	d := sources.Describe(g, name)
+	p := profileStatus{Name: name, IdP: d.IdP, Username: d.Username, RoleARN: d.RoleARN,
+		SSOSession: d.SSOSession, AccountID: d.AccountID, RoleName: d.RoleName, role: d.Role()}
 	st := renew.StoreFor(g.Lookup(name), g.Paths(), cache)
 	p.Store = st.Where()
 	c, ok, err := st.LoadFrom(g)
@@ -184,9 +178,9 @@ func managedStatus(g *profile.Graph, name string, cache credcache.Dir, now time.
 		return p, nil
 	}
 	p.PrincipalARN = c.PrincipalARN
-	if p.Username == "" && (p.IdP == sso.IdP || p.IdP == iamuser.IdP) {
-		// IAM Identity Center names the role session after the user; an
-		// IAM user's session is the user's.
+	if p.Username == "" {
+		// Role sessions are named after the user (IAM Identity Center's,
+		// awsfed's), and an IAM user's session is the user's.
 		p.Username = renew.SessionName(c.PrincipalARN)
 	}
 	if !c.Expiration.IsZero() {
@@ -213,12 +207,8 @@ func writeStatusTable(w io.Writer, list []profileStatus, now time.Time) error {
 		}
 	}
 	for _, p := range list {
-		role := p.RoleARN
-		if p.IdP == sso.IdP && p.RoleName != "" {
-			role = p.RoleName + " in " + p.AccountID
-		}
 		rows = append(rows, []string{p.Name, orDash(p.IdP), orDash(p.Username), p.expires(now),
-			orDash(role), orDash(p.PrincipalARN), p.Store})
+			orDash(p.role), orDash(p.PrincipalARN), p.Store})
 		chains(p.Chains, 1)
 	}
 	return writeTable(w, rows)
@@ -244,29 +234,12 @@ func writeSessionsTable(w io.Writer, g *profile.Graph, cacheDir string, list []p
 	}
 	rows := [][]string{{"SSO SESSION", "START URL", "REGION", "TOKEN", "PROFILES"}}
 	for _, name := range names {
-		sec, _ := g.SSOSession(name)
-		s := sso.Session{Name: name, StartURL: strings.TrimSpace(sec.Get(profile.KeySSOStartURL)), Region: strings.TrimSpace(sec.Get(profile.KeySSORegion))}
-		rows = append(rows, []string{name, orDash(s.StartURL), orDash(s.Region), tokenState(cacheDir, s, uses[name][0], now), strings.Join(uses[name], ", ")})
+		s := sso.ReadSession(g, name)
+		state := sso.TokenState(cacheDir, s, "awsfed login --profile "+uses[name][0], now)
+		rows = append(rows, []string{name, orDash(s.StartURL), orDash(s.Region), state, strings.Join(uses[name], ", ")})
 	}
 	fmt.Fprintln(w)
 	return writeTable(w, rows)
-}
-
-// tokenState says what s's cached token allows: renewals with no person,
-// or a sign-in first (awsfed login --profile first).
-func tokenState(cacheDir string, s sso.Session, first string, now time.Time) string {
-	t, err := sso.ReadToken(cacheDir, s)
-	switch {
-	case err != nil:
-		return "none; sign in: awsfed login --profile " + first
-	case t.Valid(now, 0) && t.Refreshable(now):
-		return fmt.Sprintf("%s left, refreshable", ui.HumanDuration(t.ExpiresAt.Sub(now).Truncate(time.Minute)))
-	case t.Valid(now, 0):
-		return fmt.Sprintf("%s left, not refreshable", ui.HumanDuration(t.ExpiresAt.Sub(now).Truncate(time.Minute)))
-	case t.Refreshable(now):
-		return "expired, refreshable while the portal session lasts"
-	}
-	return "expired; sign in: awsfed login --profile " + first
 }
 
 // writeTable prints rows with their columns aligned, two spaces apart,
