@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,38 @@ func PortalName(ar sso.AccountRole) string { return ar.Account.ID + "_" + ar.Rol
 
 // IsPortalName reports whether name has the shape of a PortalName.
 func IsPortalName(name string) bool { return portalNameRE.MatchString(name) }
+
+// CheckAllRoles refuses login --all-roles, before anything is done, for
+// a profile name of g that is not an IAM Identity Center one.
+func CheckAllRoles(in *Inputs, g *profile.Graph, name string) error {
+	idp := in.Signer.Flags.IdP
+	switch {
+	case sso.Uses(idp, g, name):
+		return nil
+	case idp == "" && !g.Lookup(name).IsAWSFed():
+		return profile.Errorf("--all-roles is for IAM Identity Center profiles, and %s is no awsfed profile yet: add --idp sso --start-url URL --sso-region REGION", name)
+	}
+	return profile.Errorf("--all-roles is for IAM Identity Center profiles, and %s is not one: use --also or --all-chains for the roles chained on it", name)
+}
+
+// SplitAlso splits login's --also names for profile root of g into the
+// profiles chained on it (renew.Assumer.Materialize writes them) and, for
+// an IAM Identity Center root, the ACCOUNT_ROLE names of roles to keep as
+// profiles of their own (CopyRoles).
+func SplitAlso(in *Inputs, g *profile.Graph, root string, names []string) (chains, copies []string) {
+	if !sso.Uses(in.Signer.Flags.IdP, g, root) {
+		return names, nil
+	}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if c, err := g.Resolve(n); (err != nil || len(c.Hops) == 0 || c.Root != root) && IsPortalName(n) {
+			copies = append(copies, n)
+			continue
+		}
+		chains = append(chains, n)
+	}
+	return chains, copies
+}
 
 // CopyOptions say which roles CopyRoles copies, and when.
 type CopyOptions struct {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -133,13 +132,12 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.allRoles && !sso.Uses(o.flags.IdP, g, name) {
-		if !g.Lookup(name).IsAWSFed() && o.flags.IdP == "" {
-			return usagef("--all-roles is for IAM Identity Center profiles, and %s is no awsfed profile yet: add --idp sso --start-url URL --sso-region REGION", name)
-		}
-		return usagef("--all-roles is for IAM Identity Center profiles, and %s signs in through SAML: use --also or --all-chains for the roles chained on it", name)
-	}
 	in := newInputs(o.deps, o.flags, o.sso, false)
+	if o.allRoles {
+		if err := sources.CheckAllRoles(in, g, name); err != nil {
+			return err
+		}
+	}
 	in.MFASerial, in.KeysFrom = o.mfaSerial, o.keysFrom
 	defer in.Signer.Close()
 	p := newProvider(o.deps, g, in)
@@ -150,10 +148,7 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 	if err := o.report(name, ren); err != nil || (len(o.also) == 0 && !o.allChains && !o.allRoles) {
 		return err
 	}
-	chains, copies := o.also, []string(nil)
-	if sso.Uses(o.flags.IdP, g, name) {
-		chains, copies = splitAlso(g, name, o.also)
-	}
+	chains, copies := sources.SplitAlso(in, g, name, o.also)
 	var errs []error
 	if len(copies) > 0 || o.allRoles {
 		// The login may have saved settings the copies build on.
@@ -172,21 +167,6 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 		errs = append(errs, p.Assumer.Materialize(ctx, g, name, ren.Credentials, root.Region, chains, o.suffix, o.deps.Now()))
 	}
 	return errors.Join(errs...)
-}
-
-// splitAlso splits the --also names of IAM Identity Center profile root of
-// g into the profiles chained on it and the ACCOUNT_ROLE names of roles
-// to keep as profiles of their own.
-func splitAlso(g *profile.Graph, root string, names []string) (chains, copies []string) {
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if c, err := g.Resolve(n); (err != nil || len(c.Hops) == 0 || c.Root != root) && sources.IsPortalName(n) {
-			copies = append(copies, n)
-			continue
-		}
-		chains = append(chains, n)
-	}
-	return chains, copies
 }
 
 // report prints the result line on stderr, or says that the stored
